@@ -81,7 +81,10 @@ class SentimentSummary(_Model):
     respondent_count: int
     coverage_rate: float | None  # respondents / active users
     decision_maker_coverage: float | None  # execs and champions who answered / all of them
+    active_users: int | None = None  # the denominator of coverage_rate
     nps: float | None = None  # classic NPS: % promoters - % detractors, -100..100
+    comment_sentiment: float | None = None  # mean analysed comment sentiment, -1..1
+    comments: int = 0  # comments in the window
     enough_responses: bool = True
     note: str | None = None  # says why a figure means little, when it does
 
@@ -93,6 +96,7 @@ class RoleRow(_Model):
     avg_nps: float | None
     trend: Trend
     previous_avg_nps: float | None = None
+    previous_responded: int = 0
 
 
 class Theme(_Model):

@@ -1,23 +1,108 @@
 """Text intelligence: comment sentiment, text signals and themes.
 
 `analyze_comments` is the one entry point the rest of the product calls, once per
-comment when it arrives (import, modal, DM answer); its results are stored.
+comment when it arrives (import, modal, DM answer); its results are stored. Storage
+that also keeps the embedding calls `analyze_texts`, which returns it alongside.
+Everything here runs offline; the LLM (text/llm.py) is used only when configured.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
+from account_health.domain.config import EngineConfig
 from account_health.domain.models import CommentAnalysis
+from account_health.domain.phrases import detect_text_signals
+from account_health.text.features import (
+    HASHED_FEATURES,
+    anchors_for,
+    embedding_to_bytes,
+    encode_texts,
+)
+from account_health.text.llm import LLM_SIGNALS, LlmProvider
+from account_health.text.sentiment import score_sentiment
+from account_health.text.themes import ThemeCatalogue
 
-_analyzer: SentimentIntensityAnalyzer | None = None
+log = logging.getLogger(__name__)
+
+OFFLINE_ANALYZER = "vader-b2b+phrases"
+
+_active_catalogue: ThemeCatalogue | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """One analysed text with what storage keeps beside the analysis."""
+
+    analysis: CommentAnalysis
+    content_hash: str
+    embedding: bytes | None  # float16 MiniLM vector; None with the hashed fallback
+    analyzer: str  # e.g. "vader-b2b+phrases/all-MiniLM-L6-v2"
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the whitespace-normalised text: the cache key for this text."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def use_theme_catalogue(catalogue: ThemeCatalogue | None) -> None:
+    """Make `catalogue` the one new comments are assigned to (None: the built-in anchors)."""
+    global _active_catalogue
+    _active_catalogue = catalogue
+
+
+def analyze_texts(
+    texts: Sequence[str],
+    competitors: Collection[str] | None = None,
+    llm: LlmProvider | None = None,
+) -> list[TextAnalysis]:
+    """Sentiment, text signals, competitors, topic and embedding of each text.
+
+    Offline unless `llm` is given; then the LLM's signal classification replaces the
+    offline one for the signals it knows, and any LLM failure keeps the offline result.
+    """
+    if competitors is None:
+        competitors = _default_competitors()
+    texts = [text or "" for text in texts]
+    vectors, features = encode_texts(texts)
+    catalogue = _catalogue_for(features)
+    topics = catalogue.assign(vectors) if catalogue is not None else [None] * len(texts)
+    results = []
+    for text, vector, topic in zip(texts, vectors, topics, strict=True):
+        signals, named = detect_text_signals(text, competitors)
+        analyzer = f"{OFFLINE_ANALYZER}/{features}"
+        if llm is not None and text.strip():
+            answer = llm.classify_signals(text)
+            if answer is not None:
+                signals = (signals - frozenset(LLM_SIGNALS)) | frozenset(answer.signals)
+                named = named | frozenset(answer.competitors)
+                analyzer = f"llm:{llm.options.model}/{features}"
+        analysis = CommentAnalysis(
+            sentiment=score_sentiment(text, signals),
+            signals=signals,
+            competitors=named,
+            topic=topic if text.strip() else None,
+        )
+        embedding = embedding_to_bytes(vector) if features != HASHED_FEATURES else None
+        results.append(
+            TextAnalysis(analysis, content_hash(text), embedding, analyzer)
+        )
+    return results
 
 
 def analyze_comments(texts: Sequence[str]) -> list[CommentAnalysis]:
-    """Analyse each text once: sentiment in -1..1 (the text-analysis issue refines this)."""
-    global _analyzer
-    if _analyzer is None:
-        _analyzer = SentimentIntensityAnalyzer()
-    return [CommentAnalysis(sentiment=_analyzer.polarity_scores(t)["compound"]) for t in texts]
+    """Analyse each text once: sentiment in -1..1, text signals, competitors and topic."""
+    return [result.analysis for result in analyze_texts(texts)]
+
+
+def _catalogue_for(features: str) -> ThemeCatalogue | None:
+    if _active_catalogue is not None and _active_catalogue.features == features:
+        return _active_catalogue
+    return anchors_for(features)
+
+
+def _default_competitors() -> list[str]:
+    return list(EngineConfig().signals.competitors)

@@ -1,0 +1,1 @@
+"""The Slack app (CONTRACT section 4): Bolt listeners, Block Kit rendering, access checks."""

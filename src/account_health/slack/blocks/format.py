@@ -1,0 +1,53 @@
+"""Numbers, dates and labels as the messages show them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from account_health.domain.report import Evidence
+from account_health.slack.blocks.kit import escape
+
+TIER_EMOJI = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
+SEVERITY_EMOJI = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
+TREND_ARROW = {"up": "↑", "down": "↓", "flat": "→"}
+
+
+def money(amount: float | None) -> str:
+    if amount is None:
+        return "—"
+    if abs(amount) >= 1_000_000:
+        return f"${amount / 1_000_000:.1f}M"
+    if abs(amount) >= 1_000:
+        return f"${amount / 1_000:.0f}k"
+    return f"${amount:.0f}"
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def change(value: float | None) -> str:
+    if value is None or round(value) == 0:
+        return ""
+    return f" ({'▲' if value > 0 else '▼'}{abs(value):.0f})"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def label(name: str) -> str:
+    """`executive_sponsor` → `Executive sponsor`."""
+    return name.replace("_", " ").capitalize()
+
+
+def evidence_line(item: Evidence) -> str:
+    """One piece of evidence, escaped: what, who, when."""
+    parts = [escape(item.what)]
+    if item.who:
+        parts.append(f"— {escape(item.who)}")
+    if item.when:
+        parts.append(f"({day(item.when)})")
+    return " ".join(parts)

@@ -1,0 +1,290 @@
+"""Reading and writing domain objects: the only place that maps tables to domain records.
+
+Every function takes a Session and returns plain records from `domain/models.py`.
+"As of a day" means known at the end of that day UTC: nothing dated later is read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from account_health.domain.models import (
+    Account,
+    AccountData,
+    CommentAnalysis,
+    ExpansionInterest,
+    Feedback,
+    FeedbackKind,
+    Outcome,
+    OutcomeKind,
+    Person,
+    Renewal,
+    RenewalOutcome,
+    Role,
+    Touchpoint,
+    TouchpointKind,
+    UsageWeek,
+)
+from account_health.domain.report import Report
+from account_health.storage.bulk import CommentAnalyser, TableWriter, analysis_from_row
+from account_health.storage.tables import (
+    AccountRow,
+    CommentAnalysisRow,
+    FeedbackRow,
+    HealthSnapshotRow,
+    OutcomeRow,
+    PersonRow,
+    RenewalRow,
+    TouchpointRow,
+    UsageWeekRow,
+)
+from account_health.storage.validation import InvalidRecord, validate_feedback
+
+COMPONENTS = ("feedback", "engagement", "relationship", "outcome")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    """A stored health snapshot: what the engine compares against for trends."""
+
+    account_id: str
+    as_of: date
+    overall: float
+    tier: str
+    components: dict[str, float] = field(default_factory=dict)
+    created_at: datetime | None = None
+    confidence: float | None = None
+    run_id: int | None = None
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` UTC, as the exclusive bound's predecessor."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - timedelta(microseconds=1)
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+def list_accounts(session: Session) -> list[Account]:
+    rows = session.scalars(select(AccountRow).order_by(AccountRow.name, AccountRow.id))
+    return [_account(row) for row in rows]
+
+
+def get_account(session: Session, account_id: str) -> Account | None:
+    row = session.get(AccountRow, account_id)
+    return _account(row) if row is not None else None
+
+
+def load_account_data(session: Session, account_id: str, as_of: date) -> AccountData | None:
+    """Everything known about one account at the end of `as_of`, or None if it does not exist."""
+    return next(iter_account_data(session, as_of, [account_id]), None)
+
+
+def iter_account_data(session: Session, as_of: date, account_ids: Sequence[str] | None = None,
+                      batch_size: int = 500) -> Iterator[AccountData]:
+    """AccountData for many accounts, `batch_size` at a time, a few IN queries per batch.
+
+    Accounts come in id order (all of them when `account_ids` is None); unknown ids are skipped.
+    """
+    if account_ids is None:
+        ids = list(session.scalars(select(AccountRow.id).order_by(AccountRow.id)))
+    else:
+        ids = list(dict.fromkeys(account_ids))
+    for start in range(0, len(ids), batch_size):
+        yield from _load_batch(session, ids[start:start + batch_size], as_of)
+
+
+def _load_batch(session: Session, ids: list[str], as_of: date) -> Iterator[AccountData]:
+    end = end_of_day(as_of)
+    accounts = {row.id: row for row in session.execute(
+        select(AccountRow.__table__).where(AccountRow.id.in_(ids)))}
+    people = _grouped(session, select(PersonRow.__table__).where(PersonRow.account_id.in_(ids))
+                      .order_by(PersonRow.id), lambda row: _person(row, end))
+    analysis = _analysis_for(session, ids, end)
+    feedback = _grouped(session, select(FeedbackRow.__table__).where(
+        FeedbackRow.account_id.in_(ids), FeedbackRow.submitted_at <= end)
+        .order_by(FeedbackRow.submitted_at, FeedbackRow.id),
+        lambda row: _feedback(row, analysis.get(row.id, ())))
+    usage = _grouped(session, select(UsageWeekRow.__table__).where(
+        UsageWeekRow.account_id.in_(ids), UsageWeekRow.week <= as_of)
+        .order_by(UsageWeekRow.week, UsageWeekRow.person_id), _usage)
+    touchpoints = _grouped(session, select(TouchpointRow.__table__).where(
+        TouchpointRow.account_id.in_(ids), TouchpointRow.at <= end)
+        .order_by(TouchpointRow.at, TouchpointRow.id), _touchpoint)
+    outcomes = _grouped(session, select(OutcomeRow.__table__).where(
+        OutcomeRow.account_id.in_(ids), OutcomeRow.at <= end)
+        .order_by(OutcomeRow.at, OutcomeRow.id), _outcome)
+    renewals = _grouped(session, select(RenewalRow.__table__).where(
+        RenewalRow.account_id.in_(ids), RenewalRow.date <= as_of)
+        .order_by(RenewalRow.date), _renewal)
+    for account_id in ids:
+        row = accounts.get(account_id)
+        if row is None:
+            continue
+        yield AccountData(
+            account=_account(row),
+            people=tuple(people.get(account_id, ())),
+            feedback=tuple(feedback.get(account_id, ())),
+            usage=tuple(usage.get(account_id, ())),
+            touchpoints=tuple(touchpoints.get(account_id, ())),
+            outcomes=tuple(outcomes.get(account_id, ())),
+            renewals=tuple(renewals.get(account_id, ())),
+        )
+
+
+def _grouped(session: Session, query: Any, convert: Any) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for row in session.execute(query):  # plain rows: far cheaper than ORM objects at scale
+        groups[row.account_id].append(convert(row))
+    return groups
+
+
+def _analysis_for(session: Session, ids: list[str], end: datetime
+                  ) -> dict[str, tuple[CommentAnalysis, ...]]:
+    t = CommentAnalysisRow
+    query = (
+        select(t.feedback_id, t.position, t.sentiment, t.signals, t.competitors, t.topic)
+        .join(FeedbackRow, FeedbackRow.id == t.feedback_id)
+        .where(FeedbackRow.account_id.in_(ids), FeedbackRow.submitted_at <= end)
+        .order_by(t.feedback_id, t.position)
+    )
+    found: dict[str, list[CommentAnalysis]] = defaultdict(list)
+    for row in session.execute(query):
+        found[row.feedback_id].append(analysis_from_row(row))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+# --- feedback from Slack ---------------------------------------------------------------
+
+
+def save_feedback(session: Session, record: Mapping[str, Any]) -> tuple[Feedback, bool]:
+    """Store one response in the import's JSON shape (e.g. a Slack modal's pulse check).
+
+    Validated like the import, comments analysed, idempotent by `id`. Returns the stored
+    Feedback and True when it was new. Raises InvalidRecord (`field: reason`).
+    """
+    row = validate_feedback(record)
+    if session.get(AccountRow, row["account_id"]) is None:
+        raise InvalidRecord([("accountId", f"unknown account {row['account_id']!r}")])
+    if row["role"] is None and row["person_id"] is not None:
+        person = session.get(PersonRow, row["person_id"])
+        row["role"] = person.role if person is not None else None
+    session.flush()
+    connection = session.connection()
+    counts, written = TableWriter(connection, FeedbackRow.__table__).write([row])
+    analysis = CommentAnalyser(connection).update([row])[row["id"]]
+    stored = session.execute(
+        select(FeedbackRow.__table__).where(FeedbackRow.id == row["id"])).one()
+    del written
+    return _feedback(stored, tuple(analysis)), counts.inserted == 1
+
+
+# --- snapshots -------------------------------------------------------------------------
+
+
+def save_snapshot(session: Session, report: Report, run_id: int | None = None) -> None:
+    """Store the report's health as one snapshot (history, trends, the previous score)."""
+    components = report.health.components
+    session.add(HealthSnapshotRow(
+        run_id=run_id,
+        account_id=report.account.id,
+        as_of=report.as_of,
+        overall=report.health.overall,
+        tier=report.health.tier,
+        confidence=report.health.confidence,
+        report=report.model_dump(mode="json"),
+        **{name: components[name].score if name in components else None  # type: ignore[index]
+           for name in COMPONENTS},
+    ))
+    session.flush()
+
+
+def latest_snapshot(session: Session, account_id: str, before: date) -> SnapshotRecord | None:
+    """The most recent snapshot of the account computed as of a day strictly before `before`."""
+    row = session.scalars(
+        select(HealthSnapshotRow)
+        .where(HealthSnapshotRow.account_id == account_id, HealthSnapshotRow.as_of < before)
+        .order_by(HealthSnapshotRow.as_of.desc(), HealthSnapshotRow.created_at.desc(),
+                  HealthSnapshotRow.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return SnapshotRecord(
+        account_id=row.account_id,
+        as_of=row.as_of,
+        overall=row.overall,
+        tier=row.tier,
+        components={name: getattr(row, name) for name in COMPONENTS
+                    if getattr(row, name) is not None},
+        created_at=row.created_at,
+        confidence=row.confidence,
+        run_id=row.run_id,
+    )
+
+
+# --- rows to domain records ------------------------------------------------------------
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row.id, name=row.name, arr=row.arr, contract_value=row.contract_value,
+        users_licensed=row.users_licensed, renewal_date=row.renewal_date, segment=row.segment,
+        csm=row.csm, channel=row.channel,
+    )
+
+
+def _person(row: Any, end: datetime) -> Person:
+    def known(moment: datetime | None) -> datetime | None:
+        return moment if moment is not None and moment <= end else None
+
+    return Person(
+        id=row.id, account_id=row.account_id, role=Role(row.role), name=row.name,
+        email=row.email, title=row.title, slack_user_id=row.slack_user_id, active=row.active,
+        last_login=known(row.last_login), left_at=known(row.left_at),
+    )
+
+
+def _feedback(row: Any, analysis: tuple[CommentAnalysis, ...]) -> Feedback:
+    return Feedback(
+        id=row.id, account_id=row.account_id, kind=FeedbackKind(row.kind),
+        submitted_at=row.submitted_at, person_id=row.person_id,
+        role=Role(row.role) if row.role else None, score=row.score,
+        overall_satisfaction=row.overall_satisfaction, value_realization=row.value_realization,
+        renewal_likelihood=row.renewal_likelihood,
+        expansion_interest=ExpansionInterest(row.expansion_interest)
+        if row.expansion_interest else None,
+        comment=row.comment, concerns=tuple(row.concerns or ()), analysis=analysis,
+    )
+
+
+def _usage(row: Any) -> UsageWeek:
+    return UsageWeek(
+        account_id=row.account_id, person_id=row.person_id, week=row.week, logins=row.logins,
+        features_used=row.features_used, new_features_adopted=row.new_features_adopted,
+    )
+
+
+def _touchpoint(row: Any) -> Touchpoint:
+    return Touchpoint(
+        account_id=row.account_id, kind=TouchpointKind(row.kind), at=row.at,
+        person_id=row.person_id, response_hours=row.response_hours, sentiment=row.sentiment,
+        note=row.note,
+    )
+
+
+def _outcome(row: Any) -> Outcome:
+    return Outcome(account_id=row.account_id, at=row.at, kind=OutcomeKind(row.kind),
+                   value=row.value)
+
+
+def _renewal(row: Any) -> Renewal:
+    return Renewal(account_id=row.account_id, date=row.date,
+                   outcome=RenewalOutcome(row.outcome), arr_after=row.arr_after)

@@ -1,0 +1,286 @@
+"""Themes: clustering comments into topics with short, stable, human labels.
+
+Pure: numpy and scikit-learn over arrays, no database. The flow:
+
+1. Every comment gets a vector once, when it arrives (`features.encode_texts`): a
+   MiniLM sentence embedding, or hashed character n-grams when the model is not installed.
+2. `build_catalogue` clusters the portfolio's vectors (agglomerative, cosine, average
+   linkage; at most `max_sample` of them, so 10,000 comments cluster in seconds), drops
+   clusters raised by fewer than two distinct people (the seed's minClusterSize 2), labels
+   each cluster and merges clusters that get the same label.
+3. `ThemeCatalogue.assign` gives any comment the label of its nearest theme centroid, so a
+   new comment lands in an existing theme and a theme keeps its name week over week.
+
+Labels come, in order of preference, from: the nearest *anchor* (a short description of a
+common B2B theme, embedded the same way) when the cluster is close enough to it; the
+previous catalogue's theme at the same place; otherwise the cluster's most characteristic
+words (class-based TF-IDF), e.g. "Okta / sso".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+# Short human labels with descriptions; a cluster takes the label of the nearest one.
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "Onboarding": (
+        "onboarding and implementation",
+        "initial setup and getting new users started",
+        "go-live and rollout of the product",
+    ),
+    "Training": (
+        "training sessions and learning the product",
+        "tutorials, webinars and documentation",
+    ),
+    "Mobile experience": (
+        "the mobile app on phones and tablets",
+        "using the product on iOS or Android",
+    ),
+    "Reporting": ("reports, dashboards and analytics", "charts and metrics for management"),
+    "Integrations": (
+        "integrations and connectors with other tools",
+        "API, webhooks and data sync with our CRM",
+    ),
+    "Pricing": (
+        "price, cost and licence fees",
+        "contract value, invoices and budget for the renewal",
+    ),
+    "Support": (
+        "customer support and help tickets",
+        "our customer success manager and account team responsiveness",
+    ),
+    "Performance": ("speed, slow pages and load times", "outages, downtime and uptime"),
+    "Security and access": (
+        "security, compliance and data protection",
+        "single sign-on, login and user permissions",
+    ),
+    "Usability": ("ease of use and user interface", "navigation, clicks and a confusing layout"),
+    "Data quality": ("data accuracy, duplicate and missing records", "wrong or inconsistent data"),
+    "Notifications": ("notifications, alerts and emails from the product",),
+    "Customization": (
+        "custom fields, workflows and automation",
+        "configuring the product to our processes",
+    ),
+    "Adoption": (
+        "team adoption and usage of the product",
+        "people not logging in or using the tool",
+    ),
+}
+
+DISTANCE_THRESHOLD = 0.7  # cosine distance at which agglomerative clustering stops merging
+ANCHOR_SIMILARITY = 0.25  # a cluster centroid at least this close to an anchor takes its label
+CARRY_OVER_SIMILARITY = 0.8  # a cluster this close to a previous theme keeps its label
+ASSIGN_SIMILARITY = 0.2  # a comment further than this from every theme gets no topic
+MIN_PEOPLE = 2  # the seed's minClusterSize: at least two distinct people raised it
+MAX_SAMPLE = 3000  # agglomerative clustering is O(n^2) memory: cluster a sample, assign all
+
+
+@dataclass(frozen=True)
+class ThemeCatalogue:
+    """Theme labels and their unit-length centroids, in one feature space."""
+
+    labels: tuple[str, ...]
+    centroids: np.ndarray  # (len(labels), dim) float32, rows of unit length
+    features: str  # the feature space the centroids live in, e.g. "all-MiniLM-L6-v2"
+
+    def assign(
+        self, vectors: np.ndarray, min_similarity: float = ASSIGN_SIMILARITY
+    ) -> list[str | None]:
+        """The nearest theme's label for each row of `vectors`, None when none is close."""
+        if not self.labels or len(vectors) == 0:
+            return [None] * len(vectors)
+        similarity = _unit_rows(vectors) @ self.centroids.T
+        best = similarity.argmax(axis=1)
+        best_similarity = similarity[np.arange(len(best)), best]
+        return [
+            self.labels[j] if s >= min_similarity else None
+            for j, s in zip(best.tolist(), best_similarity.tolist(), strict=True)
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": self.features,
+            "labels": list(self.labels),
+            "centroids": np.round(self.centroids.astype(np.float64), 6).tolist(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ThemeCatalogue:
+        centroids = np.asarray(data["centroids"], dtype=np.float32)
+        return cls(
+            tuple(data["labels"]), centroids.reshape(len(data["labels"]), -1), data["features"]
+        )
+
+
+def cluster_vectors(
+    vectors: np.ndarray, distance_threshold: float = DISTANCE_THRESHOLD
+) -> np.ndarray:
+    """Agglomerative clustering (cosine, average linkage): one cluster id per row."""
+    if len(vectors) < 2:
+        return np.zeros(len(vectors), dtype=int)
+    model = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
+    )
+    return model.fit_predict(_unit_rows(vectors))
+
+
+def build_catalogue(
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    people: Sequence[str | None] | None = None,
+    *,
+    features: str,
+    anchors: ThemeCatalogue | None = None,
+    previous: ThemeCatalogue | None = None,
+    max_sample: int = MAX_SAMPLE,
+    seed: int = 0,
+    namer: Callable[[list[str]], str | None] | None = None,
+) -> ThemeCatalogue:
+    """Cluster the comments and name each cluster; see the module docstring.
+
+    `people[i]` is who wrote `texts[i]` (None counts as a distinct unknown person);
+    `anchors` is `anchor_catalogue(...)` in the same feature space, `previous` last run's
+    catalogue. `namer` (e.g. the LLM's `label_theme`) names clusters that neither an anchor
+    nor the previous catalogue names; without it, or when it answers None, the cluster's top
+    words name it. Deterministic for a given `seed`.
+    """
+    if len(vectors) != len(texts):
+        raise ValueError(f"{len(vectors)} vectors but {len(texts)} texts")
+    people = list(people) if people is not None else [f"#{i}" for i in range(len(texts))]
+    sample = _sample(len(texts), max_sample, seed)
+    vectors = _unit_rows(vectors[sample])
+    texts = [texts[i] for i in sample]
+    people = [people[i] if people[i] is not None else f"#{i}" for i in sample]
+    clusters = cluster_vectors(vectors)
+    groups: dict[str, list[int]] = {}
+    names = _term_labels(texts, clusters)
+    for cluster in np.unique(clusters).tolist():
+        members = np.flatnonzero(clusters == cluster)
+        if len({people[i] for i in members}) < MIN_PEOPLE:
+            continue
+        label = _label(_centroid(vectors[members]), anchors, previous, features)
+        if label is None:
+            named = namer([texts[i] for i in members[:20]]) if namer is not None else None
+            label = named or names[cluster]
+        groups.setdefault(label, []).extend(members.tolist())
+    labels = tuple(sorted(groups))
+    centroids = (
+        np.stack([_centroid(vectors[groups[label]]) for label in labels])
+        if labels
+        else (np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32))
+    )
+    return ThemeCatalogue(labels, centroids.astype(np.float32), features)
+
+
+def anchor_catalogue(anchor_vectors: dict[str, np.ndarray], features: str) -> ThemeCatalogue:
+    """A catalogue of the anchors themselves (the mean of each anchor's description vectors).
+
+    It is also the starting catalogue: before any clustering has run, a new comment gets
+    the nearest anchor's label.
+    """
+    labels = tuple(anchor_vectors)
+    centroids = np.stack([_centroid(anchor_vectors[label]) for label in labels])
+    return ThemeCatalogue(labels, centroids, features)
+
+
+def _label(
+    centroid: np.ndarray,
+    anchors: ThemeCatalogue | None,
+    previous: ThemeCatalogue | None,
+    features: str,
+) -> str | None:
+    for catalogue, threshold in ((anchors, ANCHOR_SIMILARITY), (previous, CARRY_OVER_SIMILARITY)):
+        if catalogue is None or not catalogue.labels or catalogue.features != features:
+            continue
+        similarity = catalogue.centroids @ centroid
+        best = int(similarity.argmax())
+        if similarity[best] >= threshold:
+            return catalogue.labels[best]
+    return None
+
+
+_TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b"
+_GENERIC = frozenset(
+    {
+        "team",
+        "teams",
+        "product",
+        "tool",
+        "use",
+        "using",
+        "need",
+        "needs",
+        "would",
+        "really",
+        "still",
+        "every",
+        "week",
+        "weeks",
+        "time",
+        "get",
+        "got",
+        "make",
+        "makes",
+        "made",
+        "like",
+        "just",
+        "much",
+        "many",
+        "lot",
+        "one",
+        "two",
+        "also",
+        "even",
+        "new",
+        "way",
+        "day",
+        "days",
+    }
+)
+
+
+def _term_labels(texts: Sequence[str], clusters: np.ndarray) -> dict[int, str]:
+    """For each cluster, its two most characteristic words (class-based TF-IDF)."""
+    ids = np.unique(clusters).tolist()
+    documents = [" ".join(texts[i] for i in np.flatnonzero(clusters == c)) for c in ids]
+    try:
+        vectorizer = CountVectorizer(
+            token_pattern=_TOKEN, stop_words=sorted(ENGLISH_STOP_WORDS | _GENERIC), lowercase=True
+        )
+        counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
+    except ValueError:  # every word was a stop word
+        return {c: f"Theme {c + 1}" for c in ids}
+    words = vectorizer.get_feature_names_out()
+    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    idf = np.log(1.0 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1.0))
+    scores = frequency * idf
+    labels = {}
+    for row, cluster in enumerate(ids):
+        top = [words[j] for j in np.argsort(-scores[row], kind="stable")[:2] if scores[row, j] > 0]
+        labels[cluster] = " / ".join(top).capitalize() if top else f"Theme {cluster + 1}"
+    return labels
+
+
+def _sample(n: int, max_sample: int, seed: int) -> list[int]:
+    if n <= max_sample:
+        return list(range(n))
+    return sorted(np.random.default_rng(seed).choice(n, size=max_sample, replace=False).tolist())
+
+
+def _centroid(vectors: np.ndarray) -> np.ndarray:
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2:
+        vectors = vectors.reshape(len(vectors), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)

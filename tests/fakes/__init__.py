@@ -1,0 +1,1 @@
+"""Local fakes of the outside services the app talks to (Slack), for the tests."""
