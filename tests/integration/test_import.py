@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-import account_health.text as text_analysis
-from account_health.storage import tables
+from account_health.storage import bulk, tables
 from account_health.storage.db import Database
 from account_health.storage.importer import ImportFailed, ImportSummary, import_directory
 
@@ -112,8 +111,8 @@ def test_reimporting_the_same_folder_changes_nothing(db: Database, monkeypatch) 
     run_import(db, GOOD)
     before = fingerprint(db)
     calls: list[int] = []
-    original = text_analysis.analyze_comments
-    monkeypatch.setattr(text_analysis, "analyze_comments",
+    original = bulk.analyse_texts
+    monkeypatch.setattr(bulk, "analyse_texts",
                         lambda texts: calls.append(len(texts)) or original(texts))
 
     summary = run_import(db, GOOD)
@@ -137,8 +136,8 @@ def test_changed_rows_are_updated_in_place_and_only_changed_texts_reanalysed(
     accounts = (folder / "accounts.csv").read_text()
     (folder / "accounts.csv").write_text(accounts.replace("beta,180000", "beta,190000"))
     seen: list[str] = []
-    original = text_analysis.analyze_comments
-    monkeypatch.setattr(text_analysis, "analyze_comments",
+    original = bulk.analyse_texts
+    monkeypatch.setattr(bulk, "analyse_texts",
                         lambda texts: seen.extend(texts) or original(texts))
 
     summary = run_import(db, folder)
@@ -151,7 +150,7 @@ def test_changed_rows_are_updated_in_place_and_only_changed_texts_reanalysed(
         assert session.get(tables.AccountRow, "beta").arr == 190000  # type: ignore[union-attr]
         hashes = session.scalars(select(tables.CommentAnalysisRow.content_hash).where(
             tables.CommentAnalysisRow.feedback_id == "fb-1")).all()
-    assert hashes == [hashlib.sha256(seen[0].encode()).hexdigest()]
+    assert hashes == [bulk.content_hash(seen[0])]
 
 
 def test_bad_rows_reject_the_whole_import_and_leave_the_database_unchanged(db: Database) -> None:

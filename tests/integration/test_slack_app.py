@@ -275,8 +275,9 @@ def test_ebr_feedback_modal_saves_the_seeds_fields(
                "renewal_likelihood": "4", "expansion_interest": "yes",
                "concerns": "Onboarding new team members takes too long\n\nNeed SSO"}  # fmt: skip
     payload = view_submission(view, answers, view_id="V0EBR", user_id=MEMBER)
+    dms_before = len(fake.calls_to("chat.postMessage"))
     assert sender.interaction(payload).body in ("", "ok")
-    fake.wait_for("chat.postMessage", 1)
+    assert "EBR feedback" in fake.wait_for("chat.postMessage", dms_before + 1)[-1].params["text"]
     (saved,) = saved_feedback(db, "acme-corp", "slack-ebr_feedback-V0EBR")
     assert (saved.overall_satisfaction, saved.value_realization, saved.renewal_likelihood) == (
         4, 5, 4)  # fmt: skip
@@ -306,3 +307,132 @@ def test_app_home_for_someone_without_accounts_shows_the_top_ones(
     sender.event({"type": "app_home_opened", "user": MEMBER, "channel": "D0X", "tab": "home"})
     view = fake.wait_for("views.publish", before + 1)[-1].params["view"]
     assert "Top accounts by ARR" in all_text(view["blocks"])
+
+
+# --- security ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [{"signature": "v0=" + "0" * 64}, {"signed": False}, {"timestamp": 1_000_000_000},
+     {"timestamp": int(datetime.now(UTC).timestamp()) - 301}],
+    ids=["forged", "unsigned", "ancient", "stale"],
+)  # fmt: skip
+def test_requests_not_signed_by_slack_get_401(
+    sender: SlackSender, fake: FakeSlack, signing: dict[str, Any]
+) -> None:
+    url = fake.new_response_url()
+    assert sender.command("acme", user_id=MEMBER, response_url=url, **signing).status == 401
+    payload = block_action(ids.EXPLAIN_SCORE, "acme-corp", user_id=MEMBER, response_url=url)
+    assert sender.interaction(payload, **signing).status == 401
+    event = {"type": "app_home_opened", "user": MEMBER, "tab": "home"}
+    assert sender.event(event, **signing).status == 401
+    assert fake.wait_for_path(url, timeout=0.2) == []
+
+
+def test_a_request_signed_with_another_secret_gets_401(fake: FakeSlack, sender: SlackSender) -> None:
+    other = SlackSender(sender.app_url, secret="not-the-secret")
+    assert other.command("acme", user_id=MEMBER, response_url=fake.new_response_url()).status == 401
+
+
+@pytest.mark.parametrize("user", [GUEST, EXTERNAL])
+def test_guests_and_external_users_are_refused_without_data(
+    sender: SlackSender, fake: FakeSlack, user: str
+) -> None:
+    url = fake.new_response_url()
+    response = sender.command("acme", user_id=user, response_url=url)
+    assert response.status == 200
+    assert "only available to full members" in response.json()["text"]
+    assert fake.wait_for_path(url, timeout=0.3) == []  # no report was sent
+
+    (answer,) = click(sender, fake, ids.EXPLAIN_SCORE, "acme-corp", user=user)
+    assert "only available to full members" in answer["text"] and "blocks" not in answer
+
+    before = len(fake.calls_to("views.publish"))
+    sender.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    view = fake.wait_for("views.publish", before + 1)[-1].params["view"]
+    assert "only available to full members" in all_text(view["blocks"])
+    assert "Acme" not in all_text(view["blocks"])
+
+
+def test_a_guest_cannot_submit_a_modal(sender: SlackSender, fake: FakeSlack, db: Database) -> None:
+    view = open_modal(sender, fake, ids.OPEN_PULSE_CHECK, "acme-corp")
+    person = view["blocks"][1]["element"]["options"][0]["value"]
+    payload = view_submission(view, pulse_answers(person), view_id="V0GUEST", user_id=GUEST)
+    body = sender.interaction(payload).json()
+    assert body["response_action"] == "update"
+    assert saved_feedback(db, "acme-corp", "slack-pulse_check-V0GUEST") == []
+
+
+def test_a_payload_from_another_team_is_refused(sender: SlackSender, fake: FakeSlack) -> None:
+    url = fake.new_response_url()
+    response = sender.command("acme", user_id=MEMBER, response_url=url, team_id="T0OTHER")
+    assert "only available to full members" in response.json()["text"]
+
+
+def test_no_account_data_in_a_channel_shared_with_another_organisation(
+    sender: SlackSender, fake: FakeSlack
+) -> None:
+    url = fake.new_response_url()
+    response = sender.command("acme", user_id=MEMBER, response_url=url, channel_id=SHARED)
+    assert "shared with another organisation" in response.json()["text"]
+    assert fake.wait_for_path(url, timeout=0.3) == []
+    (answer,) = click(sender, fake, ids.EXPLAIN_SCORE, "acme-corp", channel=SHARED)
+    assert "shared with another organisation" in answer["text"]
+    _, (answer,) = command(sender, fake, "acme", channel=INTERNAL)  # an internal channel is fine
+    assert "Acme Corp" in answer["text"]
+
+
+def test_a_channel_the_bot_cannot_see_is_treated_as_unsafe(
+    sender: SlackSender, fake: FakeSlack
+) -> None:
+    response = sender.command("acme", user_id=MEMBER, response_url=fake.new_response_url(),
+                              channel_id="G0PRIVATE")  # fmt: skip
+    assert "can't see this channel" in response.json()["text"]
+
+
+# --- Slack failing ---------------------------------------------------------------------------
+
+
+def test_users_info_failing_refuses_politely_and_never_crashes(
+    sender: SlackSender, fake: FakeSlack
+) -> None:
+    fake.add_user("U0NEW")
+    fake.fail("users.info", status=500, times=3)  # the first try and both retries
+    response = sender.command("acme", user_id="U0NEW", response_url=fake.new_response_url())
+    assert response.status == 200 and "couldn't check your Slack account" in response.json()["text"]
+    _, (answer,) = command(sender, fake, "acme", user="U0NEW")  # Slack is back
+    assert "Acme Corp" in answer["text"]
+
+
+def test_rate_limits_and_server_errors_are_retried(sender: SlackSender, fake: FakeSlack) -> None:
+    fake.add_user("U0RETRY")
+    fake.fail("users.info", status=429, retry_after=0, times=1)
+    fake.fail("conversations.info", status=500, times=1)
+    fake.add_channel("C0RETRY")
+    _, (answer,) = command(sender, fake, "acme", user="U0RETRY", channel="C0RETRY")
+    assert "Acme Corp" in answer["text"]
+
+
+def test_a_failing_response_url_or_api_never_crashes_a_listener(
+    sender: SlackSender, fake: FakeSlack, db: Database
+) -> None:
+    fake.fail("response_url", status=500, times=1)
+    url = fake.new_response_url()
+    assert sender.command("acme", user_id=MEMBER, response_url=url).status == 200
+    fake.wait_for_path(url, 2)  # the answer failed; the one-line apology went through
+    assert "went wrong" in fake.wait_for_path(url, 2)[-1].params["text"]
+
+    fake.fail("views.open", error="expired_trigger_id", times=1)
+    before = len(fake.calls_to("chat.postMessage"))
+    payload = block_action(ids.OPEN_PULSE_CHECK, "acme-corp", user_id=MEMBER, response_url=None)
+    assert sender.interaction(payload).status == 200
+    told = fake.wait_for("chat.postMessage", before + 1)[-1].params
+    assert told["channel"] == MEMBER and "went wrong" in told["text"]
+
+    fake.fail("views.publish", error="invalid_auth", times=1)
+    before = len(fake.calls_to("views.publish"))
+    assert sender.event({"type": "app_home_opened", "user": MEMBER, "tab": "home"}).status == 200
+    fake.wait_for("views.publish", before + 1)
+    _, (answer,) = command(sender, fake, "acme")  # and the app still answers
+    assert "Acme Corp" in answer["text"]

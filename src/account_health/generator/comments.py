@@ -209,7 +209,7 @@ _OPENERS: dict[Polarity, tuple[str, ...]] = {
     Polarity.MIXED: (
         "",
         "",
-        "Mostly good, but ",
+        "Mostly good. ",
         "It's okay. ",
         "Decent tool; ",
         "Mixed feelings: ",
@@ -330,7 +330,12 @@ def concern(theme: str, rng: random.Random) -> str:
     return text[0].upper() + text[1:]
 
 
+_NOT_BUGS = ("pricing", "support")
+
+
 def bug_report(theme: str, rng: random.Random) -> str:
+    if theme in _NOT_BUGS:  # nobody files a bug about the price: report a product fault instead
+        theme = rng.choice([t for t in THEMES if t not in _NOT_BUGS])
     text = theme_fragment(theme, Polarity.NEGATIVE, rng)
     prefix = rng.choice(("Bug: ", "", "Steps to reproduce are in the ticket: ", "Since Tuesday, "))
     return (

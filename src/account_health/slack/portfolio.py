@@ -6,6 +6,7 @@ returns plain domain objects, so listeners never touch SQLAlchemy.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -74,6 +75,7 @@ class Portfolio:
         now: Callable[[], datetime] = _utc_now,
     ) -> None:
         self.db = db
+        self._save_lock = threading.Lock()
         self.today = today
         self.now = now
 
@@ -106,8 +108,11 @@ class Portfolio:
         return None if data is None else AccountPeople(data.account, data.people)
 
     def save_feedback(self, record: dict[str, Any]) -> bool:
-        """Saves one response (import format); True when new, False when already saved."""
-        with self.db.session() as session:
+        """Saves one response (import format); True when new, False when already saved.
+
+        Saves are serialised in this process: a double submit arrives as two concurrent
+        requests, and only one of them should be told it created the response."""
+        with self._save_lock, self.db.session() as session:
             _, created = repository.save_feedback(session, record)
         return created
 

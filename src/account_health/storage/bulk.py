@@ -83,7 +83,24 @@ class TableWriter:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The text module's cache key when it has one (whitespace-normalised), else SHA-256."""
+    own = getattr(text_analysis, "content_hash", None)
+    return own(text) if own is not None else hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    analysis: CommentAnalysis
+    embedding: bytes | None
+    analyzer: str
+
+
+def analyse_texts(texts: list[str]) -> list[_Analysed]:
+    """`text.analyze_texts` (analysis + embedding + analyzer name), or `analyze_comments`."""
+    full = getattr(text_analysis, "analyze_texts", None)
+    if full is not None:
+        return [_Analysed(r.analysis, r.embedding, r.analyzer) for r in full(texts)]
+    return [_Analysed(a, None, "analyze_comments") for a in text_analysis.analyze_comments(texts)]
 
 
 def feedback_texts(row: Row) -> list[str]:
@@ -99,14 +116,13 @@ class CommentAnalyser:
     text seen twice in one import is analysed once (a bounded in-memory cache).
     """
 
-    CACHE_LIMIT = 200_000
+    CACHE_LIMIT = 50_000
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.table = CommentAnalysisRow.__table__
         self.analysed = 0
-        self._cache: dict[str, CommentAnalysis] = {}
-        self._analyzer = str(getattr(text_analysis, "ANALYZER_VERSION", "default"))
+        self._cache: dict[str, _Analysed] = {}
 
     def update(self, feedback_rows: Sequence[Row]) -> dict[str, list[CommentAnalysis]]:
         """Analyse and store the texts of these feedback rows; returns the analysis per id."""
@@ -130,8 +146,9 @@ class CommentAnalyser:
             )
         by_feedback: dict[str, list[CommentAnalysis]] = {fid: [] for fid in ids}
         for (fid, position), (_text, digest) in sorted(wanted.items()):
-            analysis = results.get(digest) or stored[(fid, position)][1]
-            by_feedback[fid].append(analysis)
+            fresh_result = results.get(digest)
+            by_feedback[fid].append(fresh_result.analysis if fresh_result is not None
+                                    else stored[(fid, position)][1])
         return by_feedback
 
     def _stored(self, ids: list[str]) -> dict[tuple[str, int], tuple[str, CommentAnalysis]]:
@@ -152,11 +169,11 @@ class CommentAnalyser:
                 delete(self.table).where(tuple_(t.feedback_id, t.position).in_(stale))
             )
 
-    def _analyse(self, texts_by_hash: dict[str, str]) -> dict[str, CommentAnalysis]:
+    def _analyse(self, texts_by_hash: dict[str, str]) -> dict[str, _Analysed]:
         results = {digest: self._cache[digest] for digest in texts_by_hash if digest in self._cache}
         missing = [digest for digest in texts_by_hash if digest not in results]
         if missing:
-            analyses = text_analysis.analyze_comments([texts_by_hash[d] for d in missing])
+            analyses = analyse_texts([texts_by_hash[d] for d in missing])
             self.analysed += len(missing)
             if len(self._cache) > self.CACHE_LIMIT:
                 self._cache.clear()
@@ -164,11 +181,8 @@ class CommentAnalyser:
                 results[digest] = self._cache[digest] = analysis
         return results
 
-    def _row(self, feedback_id: str, position: int, digest: str,
-             analysis: CommentAnalysis) -> Row:
-        embedding = getattr(analysis, "embedding", None)
-        if embedding is not None and not isinstance(embedding, bytes):
-            embedding = embedding.tobytes() if hasattr(embedding, "tobytes") else bytes(embedding)
+    def _row(self, feedback_id: str, position: int, digest: str, result: _Analysed) -> Row:
+        analysis = result.analysis
         return {
             "feedback_id": feedback_id,
             "position": position,
@@ -177,8 +191,8 @@ class CommentAnalyser:
             "signals": sorted(analysis.signals),
             "competitors": sorted(analysis.competitors),
             "topic": analysis.topic,
-            "embedding": embedding,
-            "analyzer": self._analyzer,
+            "embedding": result.embedding,
+            "analyzer": result.analyzer,
         }
 
     def _upsert(self) -> Any:
