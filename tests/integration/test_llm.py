@@ -6,12 +6,12 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from tests.fakes.fake_openai import FakeOpenAI, running_fake_openai
 
 from account_health.config import load_settings
 from account_health.text import analyze_texts
 from account_health.text.llm import LlmOptions, LlmProvider, MemoryCache, redact
 from account_health.text.store import DatabaseLlmCache
-from tests.fakes.fake_openai import FakeOpenAI, running_fake_openai
 
 
 @pytest.fixture
@@ -92,7 +92,8 @@ def test_redacts_emails_and_phone_numbers_before_sending(fake: FakeOpenAI) -> No
 
 
 def test_redact_leaves_dates_and_numbers_alone() -> None:
-    assert redact("Renewal 2025-03-01, 40 seats, $12,000") == "Renewal 2025-03-01, 40 seats, $12,000"
+    text = "Renewal 2025-03-01, 40 seats, $12,000"
+    assert redact(text) == text
 
 
 def test_options_come_from_settings_only_with_a_key() -> None:

@@ -27,7 +27,8 @@ def store_comments(db: Database, comments: list[tuple[str, str]], start: int = 0
     with db.session() as session:
         if session.get(AccountRow, "acme") is None:
             session.add(AccountRow(id="acme", name="Acme Corp", arr=100_000))
-        for i, ((person, text), result) in enumerate(zip(comments, results), start=start):
+        pairs = zip(comments, results, strict=True)
+        for i, ((person, text), result) in enumerate(pairs, start=start):
             session.add(FeedbackRow(
                 id=f"f{i}", account_id="acme", person_id=person, kind="nps", shape="user",
                 submitted_at=datetime(2025, 1, 1, tzinfo=UTC), comment=text, concerns=[], raw={},
@@ -43,7 +44,8 @@ def store_comments(db: Database, comments: list[tuple[str, str]], start: int = 0
 
 def topics(db: Database) -> list[str | None]:
     with db.session() as session:
-        return list(session.scalars(select(CommentAnalysisRow.topic).order_by(CommentAnalysisRow.id)))
+        query = select(CommentAnalysisRow.topic).order_by(CommentAnalysisRow.id)
+        return list(session.scalars(query))
 
 
 def test_rebuild_clusters_stored_comments_and_keeps_labels(sqlite_db: Database) -> None:

@@ -14,15 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from account_health.config import load_settings
-from account_health.generator.portfolio import generate_portfolio
-from account_health.services.reports import account_report
-from account_health.slack.app import build_client, create_app, make_http_server
-from account_health.slack.blocks import ids
-from account_health.storage import repository
-from account_health.storage.db import Database, open_database
-from account_health.storage.importer import import_directory
 from tests.fakes.fake_slack import (
     SIGNING_SECRET,
     TOKEN,
@@ -32,6 +23,15 @@ from tests.fakes.fake_slack import (
     block_action,
     view_submission,
 )
+
+from account_health.config import load_settings
+from account_health.generator.portfolio import generate_portfolio
+from account_health.services.reports import account_report
+from account_health.slack.app import build_client, create_app, make_http_server
+from account_health.slack.blocks import ids
+from account_health.storage import repository
+from account_health.storage.db import Database, open_database
+from account_health.storage.importer import import_directory
 
 AS_OF = date(2025, 6, 30)
 NOW = datetime(2025, 6, 30, 15, 0, tzinfo=UTC)
@@ -126,7 +126,8 @@ def test_account_command_is_acked_fast_and_answers_with_the_reports_score(
 
 @pytest.mark.parametrize(
     "text",
-    ["", "help", "   ", "x" * 5000, "🔥🚀 acme 🎉", "<@U123> <!channel>", "<script>alert(1)</script>",
+    ["", "help", "   ", "x" * 5000, "🔥🚀 acme 🎉", "<@U123> <!channel>",
+     "<script>alert(1)</script>",
      "'; DROP TABLE accounts; --", "```acme```", "&amp; < > &", "zzzzqqqq"],
 )  # fmt: skip
 def test_any_text_gets_a_helpful_answer(sender: SlackSender, fake: FakeSlack, text: str) -> None:
@@ -226,7 +227,8 @@ def test_pulse_check_from_a_dm_button_is_saved_once_and_shows_in_the_next_report
         people = repository.load_account_data(session, "beta-inc", AS_OF).people  # type: ignore[union-attr]
         before = account_report(session, "beta-inc", AS_OF)
     champion = next(p for p in people if p.role == "champion" and p.left_at is None)
-    view = open_modal(sender, fake, ids.OPEN_PULSE_CHECK, ids.encode_target("beta-inc", champion.id))
+    value = ids.encode_target("beta-inc", champion.id)
+    view = open_modal(sender, fake, ids.OPEN_PULSE_CHECK, value)
     assert view["callback_id"] == ids.PULSE_CHECK_VIEW
     respondent = next(b for b in view["blocks"] if b.get("block_id") == "respondent")
     assert respondent["element"]["initial_option"]["value"] == champion.id
@@ -330,7 +332,9 @@ def test_requests_not_signed_by_slack_get_401(
     assert fake.wait_for_path(url, timeout=0.2) == []
 
 
-def test_a_request_signed_with_another_secret_gets_401(fake: FakeSlack, sender: SlackSender) -> None:
+def test_a_request_signed_with_another_secret_gets_401(
+    fake: FakeSlack, sender: SlackSender
+) -> None:
     other = SlackSender(sender.app_url, secret="not-the-secret")
     assert other.command("acme", user_id=MEMBER, response_url=fake.new_response_url()).status == 401
 
@@ -420,8 +424,8 @@ def test_a_failing_response_url_or_api_never_crashes_a_listener(
     fake.fail("response_url", status=500, times=1)
     url = fake.new_response_url()
     assert sender.command("acme", user_id=MEMBER, response_url=url).status == 200
-    fake.wait_for_path(url, 2)  # the answer failed; the one-line apology went through
-    assert "went wrong" in fake.wait_for_path(url, 2)[-1].params["text"]
+    # the answer failed; a one-line apology followed
+    assert "try again" in fake.wait_for_path(url, 2)[-1].params["text"]
 
     fake.fail("views.open", error="expired_trigger_id", times=1)
     before = len(fake.calls_to("chat.postMessage"))

@@ -59,8 +59,8 @@ def test_labels_are_human_and_stable_week_over_week() -> None:
     assert {"Onboarding", "Mobile experience", "Reporting", "Pricing", "Support"} <= set(
         week2.labels
     )
-    same_comments = week1.assign(vectors[:120])
-    assert np.mean([a == b for a, b in zip(same_comments, week2.assign(vectors[:120]))]) > 0.85
+    before, after = week1.assign(vectors[:120]), week2.assign(vectors[:120])
+    assert np.mean([a == b for a, b in zip(before, after, strict=True)]) > 0.85
 
 
 def test_a_theme_needs_two_distinct_people() -> None:

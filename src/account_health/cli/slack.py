@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
-from account_health.cli.common import console
+from account_health.cli.common import UserError, console
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from account_health.config import Settings
 
 DEFAULT_PORT = 3000
 
@@ -32,7 +39,7 @@ def serve(
     from account_health.slack.app import create_app, make_http_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app(settings)
+    app = _connected(create_app, settings)
     if not no_scheduler:
         _start_scheduler(settings)
     server = make_http_server(app, port=port if port is not None else _port_default())
@@ -41,6 +48,19 @@ def serve(
         server.serve_forever()
     finally:
         server.server_close()
+
+
+def _connected(create_app: Callable[[Settings], App], settings: Settings) -> App:
+    """The app, or one line saying why Slack refused it (the token is checked at start)."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackClientError
+
+    try:
+        return create_app(settings)
+    except (BoltError, SlackClientError, OSError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        where = settings.slack_api_url
+        raise UserError(f"could not start the Slack app at {where}: {reason}") from None
 
 
 def _start_scheduler(settings: object) -> None:
@@ -65,7 +85,7 @@ def socket() -> None:
     from account_health.slack.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    SocketModeHandler(create_app(settings), settings.slack_app_token).start()
+    SocketModeHandler(_connected(create_app, settings), settings.slack_app_token).start()
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.webhook import WebhookClient
 
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
-SLACK_WENT_WRONG = "Sorry, Slack didn't accept my answer just now. Please try again in a minute."
+SLACK_WENT_WRONG = "Sorry, something went wrong talking to Slack. Please try again in a minute."
 
 
 def show(body: dict[str, Any], client: WebClient, text: str, blocks: Sequence[Block] = ()) -> None:

@@ -137,10 +137,13 @@ def _choice(options: type[StrEnum], what: str) -> Callable[[Any], str]:
     return check
 
 
+_expansion_choice = _choice(ExpansionInterest, "expansion interest")
+
+
 def _expansion(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return _choice(ExpansionInterest, "expansion interest")(value)
+    return _expansion_choice(value)
 
 
 def _concerns(value: Any) -> list[str]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tokenizers import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -85,9 +87,10 @@ class MiniLMEncoder:
             return result
         ids = [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            result[chunk] = self._encode_batch([ids[i] for i in chunk])
+        with threadpool_limits(_blas_threads()):
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                result[chunk] = self._encode_batch([ids[i] for i in chunk])
         return result
 
     def _encode_batch(self, batch_ids: list[list[int]]) -> np.ndarray:
@@ -107,6 +110,16 @@ class MiniLMEncoder:
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _blas_threads() -> int | None:
+    """All cores when they are free; one when the machine is busy.
+
+    Measured on 2 cores: 250 comments/s with 2 BLAS threads on an idle machine, but with
+    other processes running the spinning BLAS threads fell to 31/s while 1 thread kept 105/s.
+    """
+    cores = os.cpu_count() or 1
+    return 1 if os.getloadavg()[0] >= cores else None
 
 
 def _encoder_layer(hidden: np.ndarray, attention_bias: np.ndarray, layer: _Layer) -> np.ndarray:

@@ -124,9 +124,9 @@ def _signals(report: Report) -> list[Block]:
 
 def _playbook(report: Report) -> list[Block]:
     steps, left = limit_items(report.playbook.actions, TOP_ACTIONS)
-    routed = [
-        f"*{escape(r.action)}* → {escape(r.assign_to)} ({r.priority})" for r in report.routing[:3]
-    ]
+    routed = list(dict.fromkeys(
+        f"*{label(r.action)}* → {escape(r.assign_to)} ({r.priority})" for r in report.routing
+    ))[:3]  # fmt: skip
     lines = routed + [escape(step) for step in steps]
     if not lines:
         return []

@@ -5,18 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from account_health.slack.answers import command_answer
-from account_health.slack.replies import failures_told
+from account_health.slack.replies import failures_told, show
 
 
 def account_health_command(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
+    ack: Ack, body: dict[str, Any], client: WebClient,
     context: BoltContext, logger: logging.Logger,
 ) -> None:  # fmt: skip
     ack()
     with failures_told(body, client, logger):
-        text, blocks = command_answer(context["portfolio"], body.get("text") or "")
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        show(body, client, *command_answer(context["portfolio"], body.get("text") or ""))

@@ -1,0 +1,1 @@
+"""The proactive side: schedules, alerts, pulse checks, the digest and the outbox."""
