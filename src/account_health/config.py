@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     openai_model: str | None = Field(default=None, alias="OPENAI_MODEL")
+    openai_redact_pii: bool = Field(default=True, alias="OPENAI_REDACT_PII")
     tz_default: str = Field(default="UTC", alias="TZ_DEFAULT")
 
     @field_validator(

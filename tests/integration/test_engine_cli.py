@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from account_health.cli import app
+from account_health.cli.common import UserError
 from account_health.generator import generate_portfolio
 from account_health.services import reports as service
-from account_health.cli.common import UserError
 from account_health.storage.db import Database, open_database
 from account_health.storage.importer import import_directory
 from account_health.storage.tables import EngineRunRow, HealthSnapshotRow

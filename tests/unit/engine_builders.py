@@ -1,4 +1,4 @@
-"""Small builders for hand-computed engine cases (shared by the tests/unit/test_*.py engine tests)."""
+"""Small builders for hand-computed engine cases (shared by the engine's unit tests)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def nps(pid: str | None, score: float, days_before: int, comment: str | None = N
 
 
 def comment(pid: str, text: str, days_before: int, sentiment: float | None = None,
-            kind: FeedbackKind = FeedbackKind.ENHANCEMENT_REQUEST, topic: str | None = None) -> Feedback:
+            kind: FeedbackKind = FeedbackKind.ENHANCEMENT_REQUEST,
+            topic: str | None = None) -> Feedback:
     analysis = (CommentAnalysis(sentiment=sentiment, topic=topic),) if sentiment is not None else ()
     return Feedback(id=f"fb-{next(_counter)}", account_id="acc-1", kind=kind,
                     submitted_at=at(days_before), person_id=pid, comment=text, analysis=analysis)
@@ -58,14 +59,16 @@ def comment(pid: str, text: str, days_before: int, sentiment: float | None = Non
 def weeks(pid: str, logins: list[int], features: int | None = None, new: int | None = None,
           as_of: date = AS_OF) -> list[UsageWeek]:
     """One row per complete week ending at `as_of`, oldest first."""
-    last = as_of - timedelta(days=as_of.weekday()) - timedelta(days=0 if as_of.weekday() == 6 else 7)
+    monday = as_of - timedelta(days=as_of.weekday())
+    last = monday if as_of.weekday() == 6 else monday - timedelta(days=7)
     n = len(logins)
     return [UsageWeek(account_id="acc-1", person_id=pid, week=last - timedelta(weeks=n - 1 - i),
                       logins=count, features_used=features, new_features_adopted=new)
             for i, count in enumerate(logins)]
 
 
-def touch(kind: TouchpointKind, days_before: int, pid: str | None = None, **kw: object) -> Touchpoint:
+def touch(kind: TouchpointKind, days_before: int, pid: str | None = None,
+          **kw: object) -> Touchpoint:
     return Touchpoint(account_id="acc-1", kind=kind, at=at(days_before), person_id=pid, **kw)  # type: ignore[arg-type]
 
 

@@ -7,7 +7,13 @@ from datetime import date
 
 import pytest
 
-from account_health.domain.backtest import BacktestError, Observation, evaluate, fit_weights, measure
+from account_health.domain.backtest import (
+    BacktestError,
+    Observation,
+    evaluate,
+    fit_weights,
+    measure,
+)
 from account_health.domain.config import DEFAULT_CONFIG
 
 

@@ -24,7 +24,8 @@ def test_overall_is_weighted_40_30_20_10():
                          DEFAULT_CONFIG)
     parts = {"feedback": comp(50), "engagement": comp(100), "relationship": comp(70),
              "outcome": comp(20)}
-    assert overall_score(parts, DEFAULT_CONFIG) == pytest.approx(50 * .4 + 100 * .3 + 70 * .2 + 20 * .1)
+    expected = 50 * .4 + 100 * .3 + 70 * .2 + 20 * .1
+    assert overall_score(parts, DEFAULT_CONFIG) == pytest.approx(expected)
 
 
 def test_missing_input_is_neutral_and_lowers_confidence():
@@ -60,9 +61,9 @@ def test_relationship_decay_and_change_since_previous():
            touch(TouchpointKind.EBR, 200)]
 
     class Previous:
-        overall = 50.0
-        tier = "red"
-        components = {"relationship": 40.0}
+        def __init__(self) -> None:
+            self.overall, self.tier = 50.0, "red"
+            self.components = {"relationship": 40.0}
 
     report = build_report(data(people, [], weeks("champ", [3] * 12), tps), AS_OF,
                           previous=Previous())

@@ -38,5 +38,5 @@ def test_ebr_agenda_has_the_seed_sections_and_who_raised_themes():
                     "2. Business Outcomes", "3. Feedback-Driven Discussion", "4. Forward Planning"):
         assert heading in text
     assert "Overall satisfaction: 8.0/10" in text
-    assert "Theme 1: Onboarding (negative, 2 mentions, mentioned by 2 users: casual user, champion" \
-        in text
+    assert ("Theme 1: Onboarding (negative, 2 mentions, "
+            "mentioned by 2 users: casual user, champion") in text

@@ -128,9 +128,10 @@ def test_future_language_gone():
 
 
 def test_rising_frustration():
-    now = [comment("champ", "This is so frustrating", 5), comment("champ", "Fed up with exports", 8)]
+    now = [comment("champ", "This is so frustrating", 5),
+           comment("champ", "Fed up with exports", 8)]
     assert "champion_at_risk:frustration_rising" in keys(data(team(), now))
-    same = now + [comment("champ", "Annoying bug", 100), comment("champ", "Unacceptable", 110)]
+    same = [*now, comment("champ", "Annoying bug", 100), comment("champ", "Unacceptable", 110)]
     assert "champion_at_risk:frustration_rising" not in keys(data(team(), same))
 
 
@@ -145,7 +146,7 @@ def test_no_new_feature_in_60_days():
 
 @pytest.mark.parametrize(("text", "key"), [
     ("We need 20 more seats for the new hires", "expansion_signal:need_more_seats"),
-    ("The finance team is also interested in using it", "expansion_signal:cross_department_interest"),
+    ("The finance team is also interested", "expansion_signal:cross_department_interest"),
     ("Looking forward to the new release", "expansion_signal:looking_forward"),
 ])
 def test_expansion_phrases(text, key):
@@ -156,7 +157,7 @@ def test_expansion_phrases(text, key):
 def test_feature_requests_need_two_people():
     one = [comment("champ", "x", 5, kind=FeedbackKind.ENHANCEMENT_REQUEST)]
     assert "expansion_signal:feature_requests" not in keys(data(team(), one))
-    two = one + [comment("exec", "Please add SSO", 6, kind=FeedbackKind.CSAT)]
+    two = [*one, comment("exec", "Please add SSO", 6, kind=FeedbackKind.CSAT)]
     assert "expansion_signal:feature_requests" in keys(data(team(), two))
 
 

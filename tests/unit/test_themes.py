@@ -26,7 +26,7 @@ def test_topic_from_analysis_groups_and_flags_priority():
     assert onboarding.priority  # negative and raised by a decision-maker
     assert themes["Reporting"].sentiment == "positive" and not themes["Reporting"].priority
     assert "Mobile experience" not in themes  # one person only
-    assert list(themes)[0] == "Onboarding"  # priority first
+    assert next(iter(themes)) == "Onboarding"  # priority first
 
 
 def test_keyword_fallback_without_analysis():

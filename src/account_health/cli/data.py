@@ -89,7 +89,9 @@ def generate_command(
     if rows:
         table = Table(show_header=False, box=None)
         for key, value in rows.items():
-            table.add_row(str(key), f"{value:,}" if isinstance(value, int) else str(value))
+            for name, item in (value.items() if isinstance(value, Mapping) else [("", value)]):
+                label = f"{key} {name}".strip()
+                table.add_row(label, f"{item:,}" if isinstance(item, int) else str(item))
         console.print(table)
 
 

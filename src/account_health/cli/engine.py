@@ -100,7 +100,8 @@ def render_report(report: Report, out: Console) -> None:
     h = report.health
     renewal = report.account.renewal_date.isoformat() if report.account.renewal_date else "n/a"
     title = Text.assemble(
-        (f"{report.account.name}", "bold"), f"  ({report.account.id})  ARR {_money(report.account.arr)}"
+        (report.account.name, "bold"),
+        f"  ({report.account.id})  ARR {_money(report.account.arr)}"
         f"  renewal {renewal}  as of {report.as_of}")
     headline = Text.assemble(
         "Health ", (f"{h.overall:.0f}", TIER_STYLE[h.tier]), f" ({h.tier})",
@@ -128,7 +129,8 @@ def render_report(report: Report, out: Console) -> None:
 def _components_table(report: Report) -> Table:
     table = Table(title="Why this score", title_justify="left")
     for column in ("Component", "Score", "Conf.", "Change", "Inputs (points / max)"):
-        table.add_column(column, justify="right" if column in ("Score", "Conf.", "Change") else "left")
+        numeric = column in ("Score", "Conf.", "Change")
+        table.add_column(column, justify="right" if numeric else "left")
     for name, comp in report.health.components.items():
         inputs = []
         for item in comp.signals:
@@ -166,7 +168,8 @@ def _sentiment_line(report: Report) -> str:
 
     nps = "n/a" if s.nps is None else f"{s.nps:+.0f}"
     raw = "n/a" if s.raw_average is None else f"{s.raw_average:.1f}"
-    line = (f"Sentiment: raw average {raw}/10, classic NPS {nps}, {s.respondent_count} respondents, "
+    line = (f"Sentiment: raw average {raw}/10, classic NPS {nps}, "
+            f"{s.respondent_count} respondents, "
             f"coverage {pct(s.coverage_rate)} (target 30%), decision-maker coverage "
             f"{pct(s.decision_maker_coverage)} (target 80%)")
     return line + (f"\n[yellow]{s.note}[/]" if s.note else "")
@@ -190,7 +193,8 @@ def _signals_table(report: Report) -> Table:
         ev = sig.evidence[0] if sig.evidence else None
         evidence = "" if ev is None else " ".join(
             part for part in (ev.who, ev.what, _when(ev.when)) if part)
-        table.add_row(Text(sig.severity, SEVERITY_STYLE[sig.severity]), sig.type, sig.name, evidence)
+        severity = Text(sig.severity, SEVERITY_STYLE[sig.severity])
+        table.add_row(severity, sig.type, sig.name, evidence)
     return table
 
 
@@ -280,8 +284,9 @@ def _fmt(value: float | None) -> str:
 
 
 def render_backtest(result: BacktestResult, fitted: FitResult | None, out: Console) -> None:
-    table = Table(title=f"Predictive value: {result.renewals} renewals ({result.retained} retained, "
-                        f"{result.churned} churned), scores {result.days_before} days before",
+    table = Table(title=f"Predictive value: {result.renewals} renewals "
+                        f"({result.retained} retained, {result.churned} churned), "
+                        f"scores {result.days_before} days before",
                   title_justify="left")
     for column in ("Score", "n", "AUC", "Correlation", "Accuracy", "Cutoff"):
         table.add_column(column, justify="left" if column == "Score" else "right")

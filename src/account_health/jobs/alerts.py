@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -236,3 +236,47 @@ def is_quiet(alert: AlertRow, now: datetime) -> bool:
     """Snoozed and the snooze has not ended."""
     return alert.status == SNOOZED and alert.snoozed_until is not None \
         and alert.snoozed_until > now
+
+
+# --- the buttons -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    message: str  # one line for the person who clicked
+    outbox_id: int | None = None  # the message update to deliver now
+
+
+def apply_alert_action(session: Session, alert_id: int, action: str, user: str,
+                       settings: JobSettings, now: datetime) -> ActionResult:
+    """Acknowledge, snooze or assign an alert and queue the update of its message, in the
+    caller's transaction. Assigning also acknowledges: someone owns it, so no escalation."""
+    alert = session.get(AlertRow, alert_id)
+    if alert is None:
+        return ActionResult("I couldn't find that alert any more.")
+    if alert.status == RESOLVED:
+        return ActionResult("This alert is already resolved: the signal is gone.")
+    if action == "acknowledge":
+        alert.status, alert.acknowledged_by, alert.snoozed_until = "acknowledged", user, None
+        message = "Acknowledged: it won't be escalated."
+    elif action == "snooze":
+        alert.status = SNOOZED
+        alert.snoozed_until = now + timedelta(days=settings.alert_snooze_days)
+        message = (f"Snoozed for {settings.alert_snooze_days} days: it comes back on "
+                   f"{alert.snoozed_until.date().isoformat()} if the signal is still there.")
+    elif action == "assign":
+        alert.assigned_to = user
+        alert.status, alert.acknowledged_by = "acknowledged", alert.acknowledged_by or user
+        alert.snoozed_until = None
+        message = "Assigned to you."
+    else:
+        return ActionResult(f"Unknown alert action {action!r}.")
+    alert.updated_at = now
+    account = session.get(AccountRow, alert.account_id)
+    assert account is not None
+    payload = alert_payload(alert, account, settings)
+    if replace_pending(session, post_key(alert), payload):
+        return ActionResult(message)
+    row = enqueue(session, key=f"alert:{alert.id}:{action}:{user}:{now.timestamp():.6f}",
+                  method="update", payload=payload, now=now, alert_id=alert.id)
+    return ActionResult(message, row.id if row is not None else None)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-import account_health.text as text_analysis
 from account_health.domain.models import CommentAnalysis
 from account_health.storage.tables import CommentAnalysisRow
 
@@ -84,6 +83,8 @@ class TableWriter:
 
 def content_hash(text: str) -> str:
     """The text module's cache key when it has one (whitespace-normalised), else SHA-256."""
+    import account_health.text as text_analysis  # heavy (models): only when texts arrive
+
     own = getattr(text_analysis, "content_hash", None)
     return own(text) if own is not None else hashlib.sha256(text.encode()).hexdigest()
 
@@ -97,6 +98,8 @@ class _Analysed:
 
 def analyse_texts(texts: list[str]) -> list[_Analysed]:
     """`text.analyze_texts` (analysis + embedding + analyzer name), or `analyze_comments`."""
+    import account_health.text as text_analysis
+
     full = getattr(text_analysis, "analyze_texts", None)
     if full is not None:
         return [_Analysed(r.analysis, r.embedding, r.analyzer) for r in full(texts)]
