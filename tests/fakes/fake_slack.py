@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -61,6 +62,9 @@ class FakeSlack:
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # what Slack accepted: posted messages (conversations.history reads them) and files
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._failures: list[_Failure] = []
@@ -70,8 +74,9 @@ class FakeSlack:
 
     # --- setup -------------------------------------------------------------------------
 
-    def start(self) -> FakeSlack:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+    def start(self, port: int = 0) -> FakeSlack:
+        """Serve on `port` (0: a free one; the old port again to come back after `stop`)."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -180,9 +185,35 @@ class FakeSlack:
             return {"ok": True, "channel": channel}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "X"))}}
-        if method in {"chat.postMessage", "chat.update"}:
+        if method == "chat.postMessage":
+            ts = f"{time.time():.6f}"
+            with self._changed:
+                self.messages.append({**params, "ts": ts})
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": params}
+        if method == "chat.update":
             ts = f"{time.time():.6f}"
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": params}
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            with self._changed:
+                found = [m for m in self.messages
+                         if m.get("channel") == params.get("channel") and float(m["ts"]) >= oldest]
+            return {"ok": True, "messages": list(reversed(found)), "has_more": False}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):06d}"
+            self.files[file_id] = {"id": file_id, "name": params.get("filename"),
+                                   "length": int(params.get("length") or 0), "content": None}
+            upload_url = f"{self.base_url}/upload/{file_id}"
+            return {"ok": True, "file_id": file_id, "upload_url": upload_url}
+        if method == "files.completeUploadExternal":
+            done = []
+            for item in _decoded(params.get("files")) or []:
+                stored = self.files.get(item.get("id"))
+                if stored is None or stored["content"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                stored |= {"title": item.get("title"), "channel": params.get("channel_id")}
+                done.append({"id": stored["id"], "title": item.get("title")})
+            return {"ok": True, "files": done}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{time.time():.6f}"}
         if method in VIEW_METHODS:
@@ -224,6 +255,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self) -> None:
             path = urlsplit(self.path).path
+            if path.startswith("/upload/"):  # files_upload_v2's second step: the raw bytes
+                self._upload(path.removeprefix("/upload/"))
+                return
             params = self._params()
             if path.startswith("/response/"):
                 method = "response_url"
@@ -252,6 +286,18 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             else:
                 answer = fake.answer(method, params)
             self._send(200, "application/json", json.dumps(answer).encode())
+
+        def _upload(self, file_id: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            data = self.rfile.read(length) if length else b""
+            fake._record(Call("files.upload", {"file_id": file_id, "bytes": len(data)},
+                              time.time(), self.path))
+            stored = fake.files.get(file_id)
+            if stored is None:
+                self._send(404, "text/plain", b"unknown upload")
+                return
+            stored["content"] = data
+            self._send(200, "text/plain", b"OK - " + str(len(data)).encode())
 
         def _send(
             self, status: int, kind: str, body: bytes, headers: dict[str, str] | None = None
@@ -316,9 +362,13 @@ def _text(obj: Any) -> str:
     return obj.get("text", "") if isinstance(obj, dict) else ""
 
 
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+>|<!subteam\^S[A-Z0-9]+>")
+
+
 def _check_markup(text: str, where: str) -> list[str]:
-    """We never mean to send Slack markup (<@U…>, <!channel>, links): a raw `<` is text that
-    was not escaped."""
+    """We never mean to send Slack markup (<!channel>, links) except the mentions alerts
+    route with (<@U…>, <!subteam^S…>): any other raw `<` is text that was not escaped."""
+    text = _MENTION.sub("", text)
     return [f"{where}: unescaped '<' in {text[:60]!r}"] if "<" in text else []
 
 

@@ -295,3 +295,23 @@ def test_cli_reports_an_unreachable_database_in_one_line(tmp_path: Path) -> None
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot open database postgresql+psycopg://nobody@")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_cli_generate_then_import_twice_changes_nothing_the_second_time(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    url = sqlite_db.url.render_as_string(hide_password=False)
+    folder = tmp_path / "portfolio"
+    generated = _cli("generate", str(folder), "--accounts", "5", "--seed", "3",
+                     "--as-of", "2026-01-31", database_url=url)
+    assert generated.returncode == 0, generated.stderr
+    first = _cli("import", str(folder), database_url=url)
+    assert first.returncode == 0, first.stderr
+    before = fingerprint(sqlite_db)
+    assert counts(sqlite_db)["feedback"] > 0 and counts(sqlite_db)["comment_analysis"] > 0
+
+    second = _cli("import", str(folder), database_url=url)
+
+    assert second.returncode == 0, second.stderr
+    assert fingerprint(sqlite_db) == before

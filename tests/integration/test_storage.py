@@ -50,7 +50,8 @@ def test_migrations_match_the_models(db: Database) -> None:
 
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), tables.Base.metadata)
-    assert differences == []
+    # APScheduler creates and owns its job table; the migrations only make room for it
+    assert [d for d in differences if "apscheduler" not in repr(d)] == []
 
 
 def test_sqlite_uses_wal_and_enforces_foreign_keys(sqlite_db: Database) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from engine_builders import AS_OF, at, comment, data, nps, person, touch, weeks
 
@@ -136,12 +138,15 @@ def test_rising_frustration():
 
 
 def test_no_new_feature_in_60_days():
-    stopped = weeks("champ", [5] * 12, features=3, new=0)
-    assert "champion_at_risk:feature_exploration_stop" in keys(data(team(), [], stopped))
-    exploring = weeks("champ", [5] * 11, features=3, new=0) + [
-        w.__class__(**{**{f: getattr(w, f) for f in w.__slots__}, "new_features_adopted": 1})
-        for w in weeks("champ", [5], features=3)]
-    assert "champion_at_risk:feature_exploration_stop" not in keys(data(team(), [], exploring))
+    def usage(adopted_weeks_ago: int) -> list:
+        rows = weeks("champ", [5] * 20, features=3, new=0)
+        return [replace(w, new_features_adopted=1) if i == 19 - adopted_weeks_ago else w
+                for i, w in enumerate(rows)]
+
+    assert "champion_at_risk:feature_exploration_stop" in keys(data(team(), [], usage(10)))
+    assert "champion_at_risk:feature_exploration_stop" not in keys(data(team(), [], usage(7)))
+    never = weeks("champ", [5] * 20, features=3, new=0)  # never explored: nothing stopped
+    assert "champion_at_risk:feature_exploration_stop" not in keys(data(team(), [], never))
 
 
 @pytest.mark.parametrize(("text", "key"), [

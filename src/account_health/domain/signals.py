@@ -9,7 +9,8 @@ Champion risk (type champion_at_risk; seed: championRiskIndicators)
     future_language_absent                  no longer mentions "next year" or roadmap
     frustration_rising                      increasing frustration keywords
     login_drop                              50%+ reduction in the champion's logins
-    feature_exploration_stop                no new feature adopted in 60 days
+    feature_exploration_stop                no new feature adopted in 60 days (by a champion
+                                            who adopted features before)
 Expansion (type expansion_signal; seed: Expansion Signals)
     need_more_seats, high_power_user_ratio, cross_department_interest, looking_forward,
     feature_requests
@@ -213,14 +214,12 @@ def feature_exploration_stop(view: AccountView) -> list[Signal]:
     for p in view.with_role(Role.CHAMPION):
         rows = [u for u in view.data.usage
                 if u.person_id == p.id and u.new_features_adopted is not None]
-        if not rows or min(u.week for u in rows) > since:
-            continue  # not watched long enough to tell
-        if not any(u.new_features_adopted for u in rows if u.week > since):
-            last = max((u.week for u in rows if u.new_features_adopted), default=None)
+        last = max((u.week for u in rows if u.new_features_adopted), default=None)
+        # A stop needs an explorer: someone who adopted features before and no longer does.
+        if last is not None and last <= since:
             evidence.append(Evidence(
-                what=f"no new feature adopted in {cfg.feature_exploration_days} days"
-                     + (f" (last on the week of {last})" if last else ""),
-                who=view.label(p.id), when=view.as_of))
+                what=f"no new feature adopted in {cfg.feature_exploration_days} days "
+                     f"(last on the week of {last})", who=view.label(p.id), when=view.as_of))
     if not evidence:
         return []
     return [_signal(view, "champion_at_risk", "feature_exploration_stop",

@@ -103,12 +103,12 @@ def iter_account_data(session: Session, as_of: date, account_ids: Sequence[str] 
 
 def _load_batch(session: Session, ids: list[str], as_of: date) -> Iterator[AccountData]:
     end = end_of_day(as_of)
-    accounts = {row.id: row for row in session.execute(
+    accounts = {row.id: row for row in session.connection().execute(
         select(AccountRow.__table__).where(AccountRow.id.in_(ids)))}
     people = _grouped(session, select(PersonRow.__table__).where(PersonRow.account_id.in_(ids))
                       .order_by(PersonRow.id), lambda row: _person(row, end))
     analysis = _analysis_for(session, ids, end)
-    feedback = _grouped(session, select(FeedbackRow.__table__).where(
+    feedback = _grouped(session, select(*_FEEDBACK_COLUMNS).where(
         FeedbackRow.account_id.in_(ids), FeedbackRow.submitted_at <= end)
         .order_by(FeedbackRow.submitted_at, FeedbackRow.id),
         lambda row: _feedback(row, analysis.get(row.id, ())))
@@ -139,9 +139,14 @@ def _load_batch(session: Session, ids: list[str], as_of: date) -> Iterator[Accou
         )
 
 
+_FEEDBACK_COLUMNS = [column for column in FeedbackRow.__table__.c
+                     if column.name not in {"raw", "context", "shape", "title"}]
+
+
 def _grouped(session: Session, query: Any, convert: Any) -> dict[str, list[Any]]:
+    """Rows of `query` converted and grouped by account (Core rows: cheap at scale)."""
     groups: dict[str, list[Any]] = defaultdict(list)
-    for row in session.execute(query):  # plain rows: far cheaper than ORM objects at scale
+    for row in session.connection().execute(query):
         groups[row.account_id].append(convert(row))
     return groups
 
@@ -156,7 +161,7 @@ def _analysis_for(session: Session, ids: list[str], end: datetime
         .order_by(t.feedback_id, t.position)
     )
     found: dict[str, list[CommentAnalysis]] = defaultdict(list)
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         found[row.feedback_id].append(analysis_from_row(row))
     return {key: tuple(value) for key, value in found.items()}
 
