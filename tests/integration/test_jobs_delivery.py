@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import func, select
 from tests.fakes.fake_slack import TOKEN, FakeSlack
@@ -60,7 +61,7 @@ def settings_for(fake: FakeSlack) -> Settings:
     return load_settings(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url)
 
 
-def fast_client(settings: Settings):  # noqa: ANN201 - a slack_sdk WebClient
+def fast_client(settings: Settings) -> WebClient:
     """The delivery client with every retry interval at zero: no wall-clock sleeping."""
     return build_delivery_client(settings, interval=FixedValueRetryIntervalCalculator(0),
                                  rate_limit_jitter=0, timeout=2)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import select
 from tests.fakes.fake_slack import TOKEN, FakeSlack, _Failure
@@ -70,7 +71,7 @@ def add_champions(db: Database, fake: FakeSlack, count: int) -> dict[str, str | 
     return zones
 
 
-def drive(db: Database, client, hours: int, start: datetime = MONDAY) -> None:  # noqa: ANN001
+def drive(db: Database, client: WebClient, hours: int, start: datetime = MONDAY) -> None:
     jobs = load_job_settings()
     for hour in range(hours):
         now = start + timedelta(hours=hour)

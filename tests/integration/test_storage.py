@@ -19,7 +19,7 @@ from account_health.domain.report import (
     Report,
     SentimentSummary,
 )
-from account_health.storage import repository, tables
+from account_health.storage import delivery_tables, repository, tables
 from account_health.storage.db import Database, DatabaseUnavailable, migration_config, open_database
 from account_health.storage.importer import import_directory
 from account_health.storage.validation import InvalidRecord
@@ -47,6 +47,8 @@ def test_migrates_to_the_latest_revision_and_reopening_is_harmless(database_url:
 
 def test_migrations_match_the_models(db: Database) -> None:
     from alembic.autogenerate import compare_metadata
+
+    assert delivery_tables.OutboxRow.__table__.metadata is tables.Base.metadata
 
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), tables.Base.metadata)

@@ -95,6 +95,14 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return analyzer
 
 
+def sentiment_words(min_valence: float = 0.5) -> frozenset[str]:
+    """Words that carry sentiment (|valence| >= `min_valence`): not topic words."""
+    return frozenset(
+        word for word, valence in _analyzer().lexicon.items()
+        if abs(valence) >= min_valence and word.isalpha()
+    )
+
+
 def score_sentiment(text: str, signals: Collection[str] = ()) -> float:
     """Sentiment of one comment in -1..1; `signals` are the text signals already detected in it."""
     if not text or not text.strip():

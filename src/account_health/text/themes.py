@@ -19,13 +19,17 @@ words (class-based TF-IDF), e.g. "Okta / sso".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from account_health.text.sentiment import sentiment_words
 
 # Short human labels with descriptions; a cluster takes the label of the nearest one.
 ANCHORS: dict[str, tuple[str, ...]] = {
@@ -33,36 +37,60 @@ ANCHORS: dict[str, tuple[str, ...]] = {
         "onboarding and implementation",
         "initial setup and getting new users started",
         "go-live and rollout of the product",
+        "kickoff, implementation plan and time to go live",
+        "migrating our data and configuring the workspace at the start",
     ),
     "Training": (
         "training sessions and learning the product",
         "tutorials, webinars and documentation",
+        "courses and certification for our users",
     ),
     "Mobile experience": (
         "the mobile app on phones and tablets",
         "using the product on iOS or Android",
+        "the iPhone, iPad and Android app for field staff",
     ),
-    "Reporting": ("reports, dashboards and analytics", "charts and metrics for management"),
+    "Reporting": (
+        "reports, dashboards and analytics",
+        "charts and metrics for management",
+        "exporting reports and building custom dashboards",
+        "forecasts, KPIs and scheduled reports",
+    ),
     "Integrations": (
         "integrations and connectors with other tools",
         "API, webhooks and data sync with our CRM",
+        "syncing contacts and calendars between our systems",
+        "imports and exports between systems",
     ),
     "Pricing": (
         "price, cost and licence fees",
         "contract value, invoices and budget for the renewal",
+        "per-seat pricing, discounts and the renewal quote",
+        "a cheaper competitor and the value for money",
     ),
     "Support": (
         "customer support and help tickets",
         "our customer success manager and account team responsiveness",
+        "support agents, escalations and response times to our cases",
+        "our CSM and account manager",
     ),
-    "Performance": ("speed, slow pages and load times", "outages, downtime and uptime"),
+    "Performance": (
+        "speed, slow pages and load times",
+        "outages, downtime and uptime",
+        "the platform is slow, hangs, times out or goes down",
+    ),
     "Security and access": (
         "security, compliance and data protection",
         "single sign-on, login and user permissions",
+        "SAML, SCIM provisioning and two-factor authentication",
+        "admin roles, access rights, audit logs and GDPR",
     ),
     "Usability": ("ease of use and user interface", "navigation, clicks and a confusing layout"),
     "Data quality": ("data accuracy, duplicate and missing records", "wrong or inconsistent data"),
-    "Notifications": ("notifications, alerts and emails from the product",),
+    "Notifications": (
+        "notifications, alerts and emails from the product",
+        "reminders, digests and alert settings",
+    ),
     "Customization": (
         "custom fields, workflows and automation",
         "configuring the product to our processes",
@@ -74,7 +102,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
 }
 
 DISTANCE_THRESHOLD = 0.7  # cosine distance at which agglomerative clustering stops merging
-ANCHOR_SIMILARITY = 0.25  # a cluster centroid at least this close to an anchor takes its label
+ANCHOR_SIMILARITY = 0.3  # a comment at least this close to an anchor belongs to that known theme
 CARRY_OVER_SIMILARITY = 0.8  # a cluster this close to a previous theme keeps its label
 ASSIGN_SIMILARITY = 0.2  # a comment further than this from every theme gets no topic
 MIN_PEOPLE = 2  # the seed's minClusterSize: at least two distinct people raised it
@@ -142,13 +170,13 @@ def build_catalogue(
     seed: int = 0,
     namer: Callable[[list[str]], str | None] | None = None,
 ) -> ThemeCatalogue:
-    """Cluster the comments and name each cluster; see the module docstring.
+    """Group the comments into themes and name each one; see the module docstring.
 
     `people[i]` is who wrote `texts[i]` (None counts as a distinct unknown person);
     `anchors` is `anchor_catalogue(...)` in the same feature space, `previous` last run's
-    catalogue. `namer` (e.g. the LLM's `label_theme`) names clusters that neither an anchor
-    nor the previous catalogue names; without it, or when it answers None, the cluster's top
-    words name it. Deterministic for a given `seed`.
+    catalogue. `namer` (e.g. the LLM's `label_theme`) names discovered clusters that the
+    previous catalogue does not name; without it, or when it answers None, the cluster's
+    most characteristic phrase names it. Deterministic for a given `seed`.
     """
     if len(vectors) != len(texts):
         raise ValueError(f"{len(vectors)} vectors but {len(texts)} texts")
@@ -157,14 +185,20 @@ def build_catalogue(
     vectors = _unit_rows(vectors[sample])
     texts = [texts[i] for i in sample]
     people = [people[i] if people[i] is not None else f"#{i}" for i in sample]
-    clusters = cluster_vectors(vectors)
+    known = _anchor_matches(vectors, anchors, features)
     groups: dict[str, list[int]] = {}
-    names = _term_labels(texts, clusters)
+    for label in sorted({label for label in known if label is not None}):
+        members = [i for i, match in enumerate(known) if match == label]
+        if len({people[i] for i in members}) >= MIN_PEOPLE:
+            groups[label] = members
+    unmatched = np.array([i for i, match in enumerate(known) if match is None], dtype=int)
+    clusters = cluster_vectors(vectors[unmatched])
+    names = cluster_phrases([texts[i] for i in unmatched], clusters)
     for cluster in np.unique(clusters).tolist():
-        members = np.flatnonzero(clusters == cluster)
+        members = unmatched[clusters == cluster]
         if len({people[i] for i in members}) < MIN_PEOPLE:
             continue
-        label = _label(_centroid(vectors[members]), anchors, previous, features)
+        label = _carried_over(_centroid(vectors[members]), previous, features)
         if label is None:
             named = namer([texts[i] for i in members[:20]]) if namer is not None else None
             label = named or names[cluster]
@@ -189,20 +223,24 @@ def anchor_catalogue(anchor_vectors: dict[str, np.ndarray], features: str) -> Th
     return ThemeCatalogue(labels, centroids, features)
 
 
-def _label(
-    centroid: np.ndarray,
-    anchors: ThemeCatalogue | None,
-    previous: ThemeCatalogue | None,
-    features: str,
+def _anchor_matches(
+    vectors: np.ndarray, anchors: ThemeCatalogue | None, features: str
+) -> list[str | None]:
+    """Each comment's known theme: the nearest anchor when it is close enough, else None."""
+    if anchors is None or not anchors.labels or anchors.features != features:
+        return [None] * len(vectors)
+    return anchors.assign(vectors, min_similarity=ANCHOR_SIMILARITY)
+
+
+def _carried_over(
+    centroid: np.ndarray, previous: ThemeCatalogue | None, features: str
 ) -> str | None:
-    for catalogue, threshold in ((anchors, ANCHOR_SIMILARITY), (previous, CARRY_OVER_SIMILARITY)):
-        if catalogue is None or not catalogue.labels or catalogue.features != features:
-            continue
-        similarity = catalogue.centroids @ centroid
-        best = int(similarity.argmax())
-        if similarity[best] >= threshold:
-            return catalogue.labels[best]
-    return None
+    """Last run's label for a discovered cluster at the same place, so names stay stable."""
+    if previous is None or not previous.labels or previous.features != features:
+        return None
+    similarity = previous.centroids @ centroid
+    best = int(similarity.argmax())
+    return previous.labels[best] if similarity[best] >= CARRY_OVER_SIMILARITY else None
 
 
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9-]{2,}\b"
@@ -241,30 +279,103 @@ _GENERIC = frozenset(
         "way",
         "day",
         "days",
+        "month",
+        "months",
+        "year",
+        "years",
+        "today",
+        "does",
+        "did",
+        "doesn",
+        "don",
+        "isn",
+        "aren",
+        "wasn",
+        "won",
+        "able",
+        "want",
+        "know",
+        "think",
+        "feel",
+        "feels",
+        "thing",
+        "things",
+        "people",
+        "users",
+        "user",
+        "someday",
+        "finally",
+        "actually",
+        "always",
+        "keeps",
+        "keep",
     }
 )
 
 
-def _term_labels(texts: Sequence[str], clusters: np.ndarray) -> dict[int, str]:
-    """For each cluster, its two most characteristic words (class-based TF-IDF)."""
+def cluster_phrases(texts: Sequence[str], clusters: np.ndarray) -> dict[int, str]:
+    """Each cluster's most characteristic one- or two-word phrase, title-cased.
+
+    Class-based TF-IDF over the comments' words and word pairs, skipping stop words,
+    generic feedback words and sentiment words (a label names a topic, not a mood). A label
+    phrase must appear in at least two of the cluster's comments when it has two; a word
+    grows into the word pair it always appears in ("Date" -> "Date Formats"). Ties go
+    alphabetically, so the same comments always get the same label.
+    """
     ids = np.unique(clusters).tolist()
-    documents = [" ".join(texts[i] for i in np.flatnonzero(clusters == c)) for c in ids]
     try:
         vectorizer = CountVectorizer(
-            token_pattern=_TOKEN, stop_words=sorted(ENGLISH_STOP_WORDS | _GENERIC), lowercase=True
+            token_pattern=_TOKEN, stop_words=sorted(_label_stop_words()), ngram_range=(1, 2),
+            binary=True,
         )
-        counts = vectorizer.fit_transform(documents).toarray().astype(np.float64)
+        presence = vectorizer.fit_transform(texts)
     except ValueError:  # every word was a stop word
         return {c: f"Theme {c + 1}" for c in ids}
-    words = vectorizer.get_feature_names_out()
-    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    idf = np.log(1.0 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1.0))
-    scores = frequency * idf
+    terms = vectorizer.get_feature_names_out()
+    in_comments = np.vstack(
+        [np.asarray(presence[clusters == c].sum(axis=0)).ravel() for c in ids]
+    ).astype(np.float64)
+    sizes = np.array([np.count_nonzero(clusters == c) for c in ids], dtype=np.float64)
+    idf = np.log(1.0 + in_comments.sum(axis=1).mean() / np.maximum(in_comments.sum(axis=0), 1.0))
+    scores = in_comments / sizes[:, None] * idf
     labels = {}
     for row, cluster in enumerate(ids):
-        top = [words[j] for j in np.argsort(-scores[row], kind="stable")[:2] if scores[row, j] > 0]
-        labels[cluster] = " / ".join(top).capitalize() if top else f"Theme {cluster + 1}"
+        eligible = in_comments[row] >= min(2.0, sizes[row])
+        ranked = scores[row] if not eligible.any() else np.where(eligible, scores[row], 0.0)
+        best = int(np.argsort(-ranked, kind="stable")[0])
+        if ranked[best] <= 0:
+            labels[cluster] = f"Theme {cluster + 1}"
+            continue
+        term = _grow_into_pair(terms, in_comments[row], best)
+        labels[cluster] = _title(term, [texts[i] for i in np.flatnonzero(clusters == cluster)])
     return labels
+
+
+def _grow_into_pair(terms: np.ndarray, counts: np.ndarray, best: int) -> str:
+    word = str(terms[best])
+    if " " in word:
+        return word
+    pairs = [
+        j for j, term in enumerate(terms)
+        if counts[j] == counts[best] and word in str(term).split(" ") and " " in str(term)
+    ]
+    return str(terms[pairs[0]]) if len(pairs) == 1 else word
+
+
+def _title(term: str, texts: Sequence[str]) -> str:
+    """Title case, keeping acronyms as they were written (SSO, API)."""
+    joined = " ".join(texts)
+    words = []
+    for word in term.split(" "):
+        written = re.search(rf"\b{re.escape(word)}\b", joined, re.IGNORECASE)
+        form = written.group(0) if written else word
+        words.append(form if form.isupper() and len(form) > 1 else word.capitalize())
+    return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _label_stop_words() -> frozenset[str]:
+    return frozenset(ENGLISH_STOP_WORDS | _GENERIC | sentiment_words())
 
 
 def _sample(n: int, max_sample: int, seed: int) -> list[int]:

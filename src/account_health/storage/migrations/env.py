@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+from account_health.storage import delivery_tables  # noqa: F401 - its tables join Base
 from account_health.storage.tables import Base
 
 
