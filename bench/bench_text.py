@@ -25,10 +25,14 @@ FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures" / "text"
 
 def realistic_comments(n: int, seed: int = 7) -> list[str]:
     """Comments built from the labelled sets: one or two sentences, varied."""
-    pool = [row["text"] for name in ("themes.csv", "sentiment.csv")
+    pool = [row["text"] for name in ("themes.csv", "sentiment.csv", "themes_holdout.csv",
+                                     "sentiment_holdout.csv")
             for row in csv.DictReader((FIXTURES / name).open())]
     rng = random.Random(seed)
-    return [" ".join(rng.sample(pool, rng.choice((1, 1, 2)))) for _ in range(n)]
+    comments: dict[str, None] = {}  # distinct, so the encoder's de-duplication does not flatter
+    while len(comments) < n:
+        comments[" ".join(rng.sample(pool, rng.choice((1, 1, 2))))] = None
+    return list(comments)
 
 
 def machine() -> str:
@@ -54,7 +58,8 @@ def main() -> None:
     for i in range(0, len(comments), 100):  # the import analyses in batches
         analyze_texts(comments[i : i + 100])
     rate = len(comments) / (time.perf_counter() - started)
-    print(f"ingest: {rate:.0f} comments/s over {len(comments)} comments (target >= 200)")
+    print(f"ingest: {rate:.0f} comments/s over {len(comments)} distinct comments "
+          f"(target >= 200; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
     portfolio = realistic_comments(args.portfolio, seed=11)
     analysed = analyze_texts(portfolio)

@@ -82,16 +82,21 @@ class MiniLMEncoder:
 
     def encode(self, texts: list[str], batch_size: int = _BATCH_SIZE) -> np.ndarray:
         """One row per text; texts are batched by token length to keep padding small."""
-        result = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         if not texts:
-            return result
-        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(texts)]
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        # Imports repeat short comments ("Great product"): encode each distinct text once.
+        distinct = list(dict.fromkeys(texts))
+        unique = np.zeros((len(distinct), EMBEDDING_DIM), dtype=np.float32)
+        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(distinct)]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         with threadpool_limits(_blas_threads()):
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
-                result[chunk] = self._encode_batch([ids[i] for i in chunk])
-        return result
+                unique[chunk] = self._encode_batch([ids[i] for i in chunk])
+        if len(distinct) == len(texts):
+            return unique
+        row = {text: i for i, text in enumerate(distinct)}
+        return unique[[row[text] for text in texts]]
 
     def _encode_batch(self, batch_ids: list[list[int]]) -> np.ndarray:
         length = max(len(ids) for ids in batch_ids)

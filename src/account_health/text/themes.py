@@ -325,8 +325,7 @@ def cluster_phrases(texts: Sequence[str], clusters: np.ndarray) -> dict[int, str
     ids = np.unique(clusters).tolist()
     try:
         vectorizer = CountVectorizer(
-            token_pattern=_TOKEN, stop_words=sorted(_label_stop_words()), ngram_range=(1, 2),
-            binary=True,
+            token_pattern=_TOKEN, stop_words=sorted(_label_stop_words()), binary=True
         )
         presence = vectorizer.fit_transform(texts)
     except ValueError:  # every word was a stop word
@@ -346,20 +345,24 @@ def cluster_phrases(texts: Sequence[str], clusters: np.ndarray) -> dict[int, str
         if ranked[best] <= 0:
             labels[cluster] = f"Theme {cluster + 1}"
             continue
-        term = _grow_into_pair(terms, in_comments[row], best)
-        labels[cluster] = _title(term, [texts[i] for i in np.flatnonzero(clusters == cluster)])
+        members = [texts[i] for i in np.flatnonzero(clusters == cluster)]
+        labels[cluster] = _title(_grow_into_pair(str(terms[best]), members), members)
     return labels
 
 
-def _grow_into_pair(terms: np.ndarray, counts: np.ndarray, best: int) -> str:
-    word = str(terms[best])
-    if " " in word:
-        return word
-    pairs = [
-        j for j, term in enumerate(terms)
-        if counts[j] == counts[best] and word in str(term).split(" ") and " " in str(term)
-    ]
-    return str(terms[pairs[0]]) if len(pairs) == 1 else word
+def _grow_into_pair(word: str, texts: Sequence[str]) -> str:
+    """`word` with its neighbour when every comment that has the word has the same pair."""
+    having = [t.lower() for t in texts if re.search(rf"\b{re.escape(word)}\b", t, re.IGNORECASE)]
+    stop = _label_stop_words()
+    for pattern in (rf"\b({re.escape(word)})\s+([a-z][a-z0-9-]{{2,}})\b",
+                    rf"\b([a-z][a-z0-9-]{{2,}})\s+({re.escape(word)})\b"):
+        found = [m.groups() for t in having if (m := re.search(pattern, t))]
+        pairs = set(found)
+        if len(pairs) == 1 and len(found) == len(having) >= 2:
+            pair = next(iter(pairs))
+            if not set(pair) & stop:
+                return " ".join(pair)
+    return word
 
 
 def _title(term: str, texts: Sequence[str]) -> str:
