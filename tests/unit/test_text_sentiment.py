@@ -1,8 +1,10 @@
 """Comment sentiment on the labelled B2B set (tests/fixtures/text/sentiment.csv).
 
 The `tune` part was used while writing the B2B word list and phrase rules; the `heldout`
-part was written at the same time but never looked at while tuning. Measured: tune 1.00,
-held-out 0.71 (stock VADER: 0.57 and 0.48).
+part was written at the same time but never looked at while tuning. sentiment_holdout.csv
+(87 comments incl. mixed and neutral) was written later, before any further rule change, and
+the rules were not changed after it. Measured: tune 1.00, held-out 0.71, fresh 0.66 (stock
+VADER: 0.57 and 0.48 on the first two).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "text" / "sentiment.csv"
 
 
 def accuracy(split: str) -> float:
-    rows = [r for r in csv.DictReader(FIXTURE.open()) if r["split"] == split]
+    if split == "fresh":
+        rows = list(csv.DictReader(FIXTURE.with_name("sentiment_holdout.csv").open()))
+    else:
+        rows = [r for r in csv.DictReader(FIXTURE.open()) if r["split"] == split]
     hits = 0
     for row in rows:
         signals, _ = detect_text_signals(row["text"], ())
@@ -40,6 +45,10 @@ def test_accuracy_on_the_tuning_part() -> None:
 
 def test_accuracy_on_the_held_out_part() -> None:
     assert accuracy("heldout") >= 0.67
+
+
+def test_accuracy_on_the_fresh_set() -> None:
+    assert accuracy("fresh") >= 0.62
 
 
 @pytest.mark.parametrize(

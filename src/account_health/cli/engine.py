@@ -312,12 +312,17 @@ def render_backtest(result: BacktestResult, fitted: FitResult | None, out: Conso
 # --- run -------------------------------------------------------------------------------------
 
 def run_command(as_of: str | None = AS_OF_OPTION) -> None:
-    """One engine run: recompute every account and store one snapshot each."""
+    """One engine run: recompute every account, store snapshots, queue and deliver alerts."""
+    from account_health.config import get_settings
+    from account_health.jobs.pipeline import run_and_deliver
+
     day = parse_as_of(as_of)
     config = _config()
     with _database() as db:
-        summary = service.run_engine(db, day, config)
-    render_run(summary, console)
+        summary = run_and_deliver(db, get_settings(), None, day, config=config)
+    render_run(summary.run, console)
+    for line in summary.lines():
+        console.print(line)
 
 
 def render_run(summary: service.RunSummary, out: Console) -> None:

@@ -4,17 +4,20 @@ Pure: numpy and scikit-learn over arrays, no database. The flow:
 
 1. Every comment gets a vector once, when it arrives (`features.encode_texts`): a
    MiniLM sentence embedding, or hashed character n-grams when the model is not installed.
-2. `build_catalogue` clusters the portfolio's vectors (agglomerative, cosine, average
-   linkage; at most `max_sample` of them, so 10,000 comments cluster in seconds), drops
-   clusters raised by fewer than two distinct people (the seed's minClusterSize 2), labels
-   each cluster and merges clusters that get the same label.
+2. `build_catalogue` first gives each comment its *known* theme: the nearest anchor (a short
+   description of a common B2B theme, embedded the same way) when the comment is at least
+   ANCHOR_SIMILARITY close to it (BERTopic's zero-shot topics). The remaining comments are
+   clustered (agglomerative, cosine, average linkage; at most `max_sample` comments, so
+   10,000 cluster in seconds), so themes no anchor knows still emerge. A theme needs two
+   distinct people (the seed's minClusterSize 2). Clustering everything and labelling whole
+   clusters by anchor scored lower (ARI 0.55 / 0.52): one mixed cluster mislabels all its
+   members.
 3. `ThemeCatalogue.assign` gives any comment the label of its nearest theme centroid, so a
    new comment lands in an existing theme and a theme keeps its name week over week.
 
-Labels come, in order of preference, from: the nearest *anchor* (a short description of a
-common B2B theme, embedded the same way) when the cluster is close enough to it; the
-previous catalogue's theme at the same place; otherwise the cluster's most characteristic
-words (class-based TF-IDF), e.g. "Okta / sso".
+A discovered cluster is named by the previous catalogue's theme at the same place, else by
+`namer` (the LLM) when given, else by its most characteristic phrase (class-based TF-IDF
+without stop or sentiment words), e.g. "Date Formats".
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from account_health.slack.blocks import ids
-from account_health.slack.listeners.actions import buttons
+from account_health.slack.listeners.actions import alerts, buttons
 
 
 def register(app: App) -> None:
@@ -12,3 +12,4 @@ def register(app: App) -> None:
     app.action(ids.SHOW_EBR_AGENDA)(buttons.show_ebr_agenda)
     app.action(ids.OPEN_PULSE_CHECK)(buttons.open_pulse_check)
     app.action(ids.OPEN_EBR_FEEDBACK)(buttons.open_ebr_feedback)
+    alerts.register(app)
