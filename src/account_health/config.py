@@ -56,7 +56,8 @@ class Settings(BaseSettings):
                 "or postgresql+psycopg://user:pass@host/db"
             ) from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
-            raise ValueError(f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql")
+            backend = url.get_backend_name()
+            raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
         return value
 
     @field_validator("slack_bot_token")
@@ -86,7 +87,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; expected an IANA name like Europe/Paris") from None
+            raise ValueError(
+                f"unknown time zone {value!r}; expected an IANA name like Europe/Paris"
+            ) from None
         return value
 
 
