@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -17,6 +18,9 @@ from sqlalchemy.exc import ArgumentError
 
 _BOT_TOKEN = re.compile(r"^xoxb-[A-Za-z0-9-]+$")
 _APP_TOKEN = re.compile(r"^xapp-[A-Za-z0-9-]+$")
+
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class SettingsError(ValueError):
@@ -95,12 +99,18 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Read and validate the settings, turning the first problem into one clear line."""
+    return load_validated(Settings, **overrides)
+
+
+def load_validated(cls: type[S], **overrides: object) -> S:
+    """Build any settings class; its first problem becomes `setting NAME: reason`."""
     try:
-        return Settings(**overrides)
+        return cls(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        field = first["loc"][0] if first["loc"] else "settings"
-        name = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        info = cls.model_fields.get(field)
+        name = info.alias if info is not None and info.alias else field
         message = first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"setting {name}: {message}") from None
 

@@ -21,10 +21,10 @@ import re
 from typing import Annotated
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from account_health.config import SettingsError
+from account_health.config import load_validated
 from account_health.domain.models import Role
 
 _SLACK_TARGET = re.compile(r"^[UWS][A-Z0-9]{2,}$")
@@ -114,12 +114,4 @@ class JobSettings(BaseSettings):
 
 def load_job_settings(**overrides: object) -> JobSettings:
     """The job settings, the first problem as one clear line (like `config.load_settings`)."""
-    try:
-        return JobSettings(**overrides)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = first["loc"][0] if first["loc"] else "settings"
-        info = JobSettings.model_fields.get(str(field))
-        name = info.alias if info is not None and info.alias else field
-        message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"setting {name}: {message}") from None
+    return load_validated(JobSettings, **overrides)
