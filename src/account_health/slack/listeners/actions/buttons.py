@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -19,28 +20,26 @@ def _target(body: dict[str, Any]) -> Target:
     return decode_target(body["actions"][0].get("value") or "")
 
 
-def choose_account(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, logger: logging.Logger
-) -> None:
-    ack()
-    with failures_told(body, client, logger):
-        show(body, client, *account_answer(context["portfolio"], _target(body).account_id))
+Answer = Callable[[Any, str], tuple[Any, ...]]  # (portfolio, account id) -> show()'s arguments
 
 
-def explain_score(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, logger: logging.Logger
-) -> None:
-    ack()
-    with failures_told(body, client, logger):
-        show(body, client, *why_answer(context["portfolio"], _target(body).account_id))
+def _answering(answer: Answer) -> Callable[..., None]:
+    """A button listener that acks, then shows `answer` for the button's account."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext,
+        logger: logging.Logger,
+    ) -> None:
+        ack()
+        with failures_told(body, client, logger):
+            show(body, client, *answer(context["portfolio"], _target(body).account_id))
+
+    return listener
 
 
-def show_ebr_agenda(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, logger: logging.Logger
-) -> None:
-    ack()
-    with failures_told(body, client, logger):
-        show(body, client, *agenda_answer(context["portfolio"], _target(body).account_id))
+choose_account = _answering(account_answer)
+explain_score = _answering(why_answer)
+show_ebr_agenda = _answering(agenda_answer)
 
 
 def open_pulse_check(
