@@ -41,8 +41,17 @@ class SentimentConfig(_Section):
     promoter_min: float = 9.0  # classic NPS: 9-10 promoters
     detractor_max: float = 6.0  # classic NPS: 0-6 detractors
     min_respondents: int = 3  # fewer answers than this: the figure means little
-    role_trend_delta: float = 0.5  # a role's average moving this much is a trend, not noise
-    role_decline_min_respondents: int = 2  # in both windows before a decline is a risk
+    # A role's arrow in the role table moves only on a meaningful change from enough answers.
+    # Individual answers wobble by 1-2 points between surveys, so the mean of two or three
+    # answers moves by about a point on noise alone: a trend needs a full NPS point of change
+    # and, in both windows, `role_trend_min_respondents` answers (the same floor as
+    # `min_respondents`) or every member of the role (a census is not a sample).
+    role_trend_delta: float = 1.0
+    role_trend_min_respondents: int = 3
+    # A decline is a risk signal only from a sample (no census exception: a champion or sponsor
+    # has signals of its own) of at least this many answers in both windows, falling this much.
+    role_decline_min_respondents: int = 3
+    role_decline_min_drop: float = 1.0
 
 
 class HealthConfig(_Section):
@@ -71,20 +80,48 @@ class HealthConfig(_Section):
     # Missing data earns this share of an input's points: neutral, neither perfect nor zero.
     missing_share: float = 0.5
     # Input scales
+    # Weighted NPS: the seed's threshold 7.0 earns `nps_threshold_share` (above the yellow
+    # line: fine, not excellent), a promoter-level account (`promoter_min`, 9) earns everything,
+    # and below the threshold - where the seed sees risk - points fall twice as fast, to 0 at
+    # `nps_zero_at` (4: a clear detractor account).
+    nps_threshold_share: float = 0.75
+    nps_zero_at: float = 4.0
     coverage_target: float = 0.30  # seed: coverage rate target > 30%
     trend_flat_share: float = 0.75  # a flat NPS trend earns 75% of its points
     trend_points_per_nps: float = 0.125  # each NPS point of change moves the share by this
-    issue_rate_zero_points: float = 0.30  # this share of active users raising issues: 0 points
+    # Open issues: people who filed a bug or wrote a clearly negative comment in the window, as a
+    # share of active users. Engaged users file bugs, so up to 10% in a quarter is normal (full
+    # points); 40% means the account is unhappy (0 points); linear between.
+    issue_rate_full_points: float = 0.10
+    issue_rate_zero_points: float = 0.40
     issue_sentiment_max: float = -0.3  # a comment this negative counts as an open issue
-    feature_depth_target: float = 8.0  # features used per active user-week for full points
+    # Features used per active user-week for full points. Most seats are casual users who touch
+    # a handful of features a week; 8 was a power user's week, out of reach for a healthy account.
+    feature_depth_target: float = 5.0
+    # Active users / all users, and active users / licensed seats, that earn full points: leavers,
+    # holidays and occasional users keep every real account below 100%; 80% is the usual
+    # "healthy utilisation" line in CS practice.
+    active_users_target: float = 0.80
+    license_usage_target: float = 0.80
     recent_weeks: int = 4  # "now" for usage trends: the last complete weeks
     baseline_weeks: int = 8  # compared with the average of the complete weeks before
     champion_contact_full_days: int = 14
     champion_contact_zero_days: int = 90
     ebr_interval_days: int = 180  # an EBR within this many days counts as completed
+    # Per segment (Account.segment) cadence, overriding `ebr_interval_days`. None: the segment has
+    # no EBR programme (tech-touch SMB), so a missing EBR is not held against it: the input is
+    # not scored (0 of 0 points) unless an EBR did happen within `ebr_interval_days`.
+    # Mid-market: twice a year, plus a month's grace because reviews slip.
+    ebr_interval_days_by_segment: dict[str, int | None] = Field(default_factory=lambda: {
+        "mid-market": 210, "smb": None,
+    })
     exec_engagement_full_days: int = 30
     exec_engagement_zero_days: int = 90
     outcome_lookback_days: int = 365
+    # Expansion actions: an expansion in the lookback earns everything, a contraction or churn
+    # nothing; an account that renewed flat, or had no renewal and no expansion, kept its
+    # footprint: a steady state earns this share (not a failure, not an expansion).
+    expansion_steady_share: float = 0.5
     # Tiers: seed green > 80, yellow 60-80, red < 60; 80 itself and 60 itself are yellow.
     green_above: float = 80.0
     red_below: float = 60.0
@@ -100,6 +137,8 @@ class HealthConfig(_Section):
             raise ValueError("component_weights must add up to 1")
         if self.red_below > self.green_above:
             raise ValueError("red_below must not be above green_above")
+        if self.issue_rate_full_points >= self.issue_rate_zero_points:
+            raise ValueError("issue_rate_full_points must be below issue_rate_zero_points")
         return self
 
 
@@ -263,6 +302,13 @@ class EngineConfig(_Section):
     themes: ThemeConfig = Field(default_factory=ThemeConfig)
     portfolio: PortfolioConfig = Field(default_factory=PortfolioConfig)
     backtest: BacktestConfig = Field(default_factory=BacktestConfig)
+
+    @model_validator(mode="after")
+    def _nps_scale_is_ordered(self) -> EngineConfig:
+        if not self.health.nps_zero_at < self.sentiment.nps_threshold < self.sentiment.promoter_min:
+            raise ValueError("health.nps_zero_at < sentiment.nps_threshold < "
+                             "sentiment.promoter_min is required")
+        return self
 
     @classmethod
     def load(cls, path: Path) -> EngineConfig:

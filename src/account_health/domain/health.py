@@ -2,16 +2,18 @@
 
 Each component is the sum of its inputs' points (the point split is in HealthConfig):
 
-feedback      weighted NPS (share = NPS/10), coverage (respondents / active users against the
-              30% target), sentiment trend (weighted NPS now against the previous window; flat
-              earns 75%), open issues (people raising bugs or negative comments / active users)
-engagement    active user %, feature adoption depth (features used per active user-week against
-              a target), login frequency trend (recent weeks against the weeks before), usage vs
-              licence (active users / licensed seats)
+feedback      weighted NPS (the seed's threshold 7.0 earns 75%, 9 earns all, 4 nothing), coverage
+              (respondents / active users against the 30% target), sentiment trend (weighted NPS
+              now against the previous window; flat earns 75%), open issues (people raising bugs
+              or negative comments / active users: full up to 10%, none from 40%)
+engagement    active user % and usage vs licence (full from 80%), feature adoption depth (features
+              used per active user-week against a target of 5), login frequency trend (recent
+              weeks against the weeks before)
 relationship  days since champion contact (full within 14 days, none at 90), EBR completed within
-              180 days, support ticket sentiment, executive engagement (full within 30 days, none
-              at 90)
-outcome       reported ROI, goal achievement, expansion actions, reference willingness (last year)
+              the segment's cadence (180 days; mid-market 210; smb has no EBR programme), support
+              ticket sentiment, executive engagement (full within 30 days, none at 90)
+outcome       reported ROI (none reported is missing, not zero), goal achievement, expansion
+              actions (expanded all, steady half, contracted none), reference willingness
 
 Missing data is explicit: an input with no data earns `missing_share` (50%) of its points -
 neutral, neither perfect nor zero - is flagged `missing`, and lowers the component's
@@ -34,6 +36,7 @@ from account_health.domain.facts import (
 )
 from account_health.domain.models import (
     FeedbackKind,
+    Outcome,
     OutcomeKind,
     RenewalOutcome,
     Role,
@@ -105,7 +108,7 @@ def feedback_component(view: AccountView, now: list[Voice], before: list[Voice])
     nps_now, nps_before = weighted_average(now), weighted_average(before)
     inputs = [
         score_input(
-            "weighted_nps", _r(nps_now), None if nps_now is None else nps_now / 10,
+            "weighted_nps", _r(nps_now), None if nps_now is None else nps_share(nps_now, cfg),
             pts["weighted_nps"], cfg,
             [view.evidence(v.feedback, f"NPS {v.score:g} (weight {v.weight:g})") for v in heaviest],
         ),
@@ -114,6 +117,16 @@ def feedback_component(view: AccountView, now: list[Voice], before: list[Voice])
         _open_issues_input(view, window),
     ]
     return component(inputs, cfg)
+
+
+def nps_share(nps: float, config: EngineConfig) -> float:
+    """The share of the weighted-NPS points: `nps_threshold_share` at the seed's threshold, all
+    at promoter level, falling to 0 at `nps_zero_at` (two line segments through those points)."""
+    h, s = config.health, config.sentiment
+    if nps >= s.nps_threshold:
+        above = (nps - s.nps_threshold) / (s.promoter_min - s.nps_threshold)
+        return _clamp(h.nps_threshold_share + above * (1 - h.nps_threshold_share))
+    return _clamp(h.nps_threshold_share * (nps - h.nps_zero_at) / (s.nps_threshold - h.nps_zero_at))
 
 
 def _coverage_input(view: AccountView, now: list[Voice]) -> ScoreInput:
@@ -161,9 +174,14 @@ def _open_issues_input(view: AccountView, window: Window) -> ScoreInput:
             raisers.setdefault(c.person_id or c.feedback.id, view.evidence(c.feedback, c.text))
     active = max(view.active_count, 1)
     rate = len(raisers) / active
+    span = h.issue_rate_zero_points - h.issue_rate_full_points
+    share = (h.issue_rate_zero_points - rate) / span
     return score_input(
-        "open_issues", len(raisers), 1 - rate / h.issue_rate_zero_points,
-        h.feedback_points["open_issues"], view.config, list(raisers.values()),
+        "open_issues", len(raisers), share, h.feedback_points["open_issues"], view.config,
+        [Evidence(what=f"{len(raisers)} of {view.active_count} active users raised an issue "
+                       f"({rate:.0%}; full points up to {h.issue_rate_full_points:.0%}, none from "
+                       f"{h.issue_rate_zero_points:.0%})", when=view.as_of),
+         *raisers.values()],
     )
 
 
@@ -174,18 +192,22 @@ def engagement_component(view: AccountView) -> Component:
     people = len(view.current_people)
     active = view.active_count
     licensed = view.data.account.users_licensed
+    h = cfg.health
     inputs = [
         score_input(
             "active_users", _r(active / people, 3) if people else None,
-            active / people if people else None, pts["active_users"], cfg,
-            [Evidence(what=f"{active} of {people} users active", when=view.as_of)],
+            active / people / h.active_users_target if people else None, pts["active_users"], cfg,
+            [Evidence(what=f"{active} of {people} users active "
+                           f"(target {h.active_users_target:.0%})", when=view.as_of)],
         ),
         _adoption_input(view),
         _login_trend_input(view),
         score_input(
             "license_usage", _r(active / licensed, 3) if licensed else None,
-            active / licensed if licensed else None, pts["license_usage"], cfg,
-            [Evidence(what=f"{active} active users on {licensed} licensed seats")] if licensed
+            active / licensed / h.license_usage_target if licensed else None,
+            pts["license_usage"], cfg,
+            [Evidence(what=f"{active} active users on {licensed} licensed seats "
+                           f"(target {h.license_usage_target:.0%})")] if licensed
             else [Evidence(what="users_licensed not given")],
         ),
     ]
@@ -270,23 +292,7 @@ def relationship_component(view: AccountView) -> Component:
             "champion_contact", None, 0.0 if has_touchpoints else None, pts["champion_contact"],
             cfg, [Evidence(what="no champion contact on record")]))
 
-    ebr_times = [t.at for t in view.data.touchpoints if t.kind is TouchpointKind.EBR]
-    ebr_times += [fb.submitted_at for fb in view.data.feedback
-                  if fb.kind is FeedbackKind.EBR_FEEDBACK]
-    last_ebr = max(ebr_times, default=None)
-    if last_ebr is not None:
-        days = days_between(last_ebr, view.as_of)
-        inputs.append(score_input(
-            "ebr_completion", "completed" if days <= h.ebr_interval_days else "overdue",
-            1.0 if days <= h.ebr_interval_days else 0.0, pts["ebr_completion"], cfg,
-            [Evidence(what=f"last EBR {days} days ago (due every {h.ebr_interval_days})",
-                      when=last_ebr)]))
-    else:
-        inputs.append(score_input(
-            "ebr_completion", "none" if has_touchpoints else None,
-            0.0 if has_touchpoints else None, pts["ebr_completion"], cfg,
-            [Evidence(what="no EBR on record")]))
-
+    inputs.append(_ebr_input(view, has_touchpoints))
     inputs.append(_support_input(view))
 
     exec_event = last_executive_engagement(view)
@@ -302,6 +308,32 @@ def relationship_component(view: AccountView) -> Component:
             "executive_engagement", None, 0.0 if has_touchpoints else None,
             pts["executive_engagement"], cfg, [Evidence(what="no executive engagement on record")]))
     return component(inputs, cfg)
+
+
+def _ebr_input(view: AccountView, has_touchpoints: bool) -> ScoreInput:
+    h, cfg = view.config.health, view.config
+    max_points = h.relationship_points["ebr_completion"]
+    segment = view.data.account.segment
+    expected = h.ebr_interval_days_by_segment.get(segment or "", h.ebr_interval_days)
+    ebr_times = [t.at for t in view.data.touchpoints if t.kind is TouchpointKind.EBR]
+    ebr_times += [fb.submitted_at for fb in view.data.feedback
+                  if fb.kind is FeedbackKind.EBR_FEEDBACK]
+    last_ebr = max(ebr_times, default=None)
+    days = None if last_ebr is None else days_between(last_ebr, view.as_of)
+    if expected is None:  # no EBR programme for this segment: only a recent EBR counts (a plus)
+        if days is not None and days <= h.ebr_interval_days:
+            return score_input("ebr_completion", "completed", 1.0, max_points, cfg,
+                               [Evidence(what=f"last EBR {days} days ago", when=last_ebr)])
+        return score_input("ebr_completion", "not expected", 0.0, 0.0, cfg, [Evidence(
+            what=f"no EBR programme for the {segment} segment: not scored")])
+    if days is not None:
+        done = days <= expected
+        return score_input(
+            "ebr_completion", "completed" if done else "overdue", float(done), max_points, cfg,
+            [Evidence(what=f"last EBR {days} days ago (due every {expected})", when=last_ebr)])
+    return score_input(
+        "ebr_completion", "none" if has_touchpoints else None, 0.0 if has_touchpoints else None,
+        max_points, cfg, [Evidence(what="no EBR on record")])
 
 
 def _support_input(view: AccountView) -> ScoreInput:
@@ -352,9 +384,9 @@ def outcome_component(view: AccountView) -> Component:
         roi_input = score_input(
             "reported_roi", value, (value - 1) / 4, pts["reported_roi"], cfg,
             [view.evidence(latest, f"value realization {value:g}/5")])
-    else:
-        roi_input = score_input("reported_roi", "none" if known else None, 0.0 if known else None,
-                                pts["reported_roi"], cfg, [Evidence(what="no ROI reported")])
+    else:  # not reporting an ROI says nothing about the ROI: missing, not zero
+        roi_input = score_input("reported_roi", None, None, pts["reported_roi"], cfg,
+                                [Evidence(what="no ROI reported in the last year")])
 
     achieved = sum(1 for o in recent if o.kind is OutcomeKind.GOAL_ACHIEVED)
     missed = sum(1 for o in recent if o.kind is OutcomeKind.GOAL_MISSED)
@@ -365,18 +397,7 @@ def outcome_component(view: AccountView) -> Component:
         of(OutcomeKind.GOAL_ACHIEVED, OutcomeKind.GOAL_MISSED)
         or [Evidence(what="no goals on record")])
 
-    expanded = [o for o in recent if o.kind is OutcomeKind.EXPANSION]
-    expanded_renewals = [r for r in view.data.renewals
-                         if r.outcome is RenewalOutcome.EXPANDED and (view.as_of - r.date).days
-                         <= h.outcome_lookback_days]
-    any_expansion = bool(expanded or expanded_renewals)
-    expansion_input = score_input(
-        "expansion_actions", len(expanded) + len(expanded_renewals) if (known or any_expansion)
-        else None, (1.0 if any_expansion else 0.0) if (known or any_expansion) else None,
-        pts["expansion_actions"], cfg,
-        of(OutcomeKind.EXPANSION) + [Evidence(what="renewal expanded", when=r.date)
-                                     for r in expanded_renewals]
-        or [Evidence(what="no expansion in the last year")])
+    expansion_input = _expansion_input(view, recent, known, of(OutcomeKind.EXPANSION))
 
     refs = [o for o in recent
             if o.kind in (OutcomeKind.REFERENCE_WILLING, OutcomeKind.REFERENCE_DECLINED)]
@@ -388,6 +409,34 @@ def outcome_component(view: AccountView) -> Component:
         of(OutcomeKind.REFERENCE_WILLING, OutcomeKind.REFERENCE_DECLINED)[:1]
         or [Evidence(what="no reference answer on record")])
     return component([roi_input, goal_input, expansion_input, ref_input], cfg)
+
+
+def _expansion_input(
+    view: AccountView, recent: list[Outcome], known: bool, evidence: list[Evidence]
+) -> ScoreInput:
+    """Expanded: all points; contracted or churned: none; steady (renewed flat, or no renewal
+    and no expansion in the year): `expansion_steady_share`; nothing on record: missing."""
+    h = view.config.health
+    renewals = [r for r in view.data.renewals
+                if (view.as_of - r.date).days <= h.outcome_lookback_days]
+    expansions = sum(1 for o in recent if o.kind is OutcomeKind.EXPANSION)
+    expansions += sum(1 for r in renewals if r.outcome is RenewalOutcome.EXPANDED)
+    evidence = evidence + [Evidence(what=f"renewal {r.outcome.value}", when=r.date)
+                           for r in renewals]
+    shrunk = any(r.outcome in (RenewalOutcome.CONTRACTED, RenewalOutcome.CHURNED)
+                 for r in renewals)
+    if expansions:
+        share: float | None = 1.0
+    elif shrunk:
+        share = 0.0
+    elif known or renewals:
+        share = h.expansion_steady_share
+        evidence = evidence or [Evidence(what="no expansion and no contraction in the last year")]
+    else:
+        share = None
+    return score_input("expansion_actions", None if share is None else expansions, share,
+                       h.outcome_points["expansion_actions"], view.config,
+                       evidence or [Evidence(what="no outcomes or renewals on record")])
 
 
 # --- overall ---------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 Per role: users (current people), responded and average NPS (each person's latest answer in
 this window), trend against the previous window: up / down when the average moved by at least
-`role_trend_delta`, else flat. A role whose average went down, with enough answers in both
-windows, is a risk ("Power user satisfaction declining").
+`role_trend_delta` and both windows hold `role_trend_min_respondents` answers (or the whole
+role answered), else flat - two or three answers move by a point on noise alone. A role whose
+average fell by `role_decline_min_drop` or more, with `role_decline_min_respondents` answers in
+both windows, is a risk ("Power user satisfaction declining").
 """
 
 from __future__ import annotations
@@ -56,16 +58,19 @@ def role_table(view: AccountView, window: Window, previous: Window) -> list[Role
     for p in view.current_people:
         users[p.role.value] += 1
     roles = [r for r in ROLE_ORDER if users.get(r) or now.get(r)]
-    delta = view.config.sentiment.role_trend_delta
+    cfg = view.config.sentiment
     rows = []
     for role in roles:
         avg = _mean(now.get(role))
         prev = _mean(before.get(role))
+        enough = all(len(answers.get(role, [])) >= min(cfg.role_trend_min_respondents,
+                                                        max(users.get(role, 0), 1))
+                     for answers in (now, before))
         trend = "flat"
-        if avg is not None and prev is not None:
-            if avg - prev >= delta:
+        if avg is not None and prev is not None and enough:
+            if avg - prev >= cfg.role_trend_delta:
                 trend = "up"
-            elif prev - avg >= delta:
+            elif prev - avg >= cfg.role_trend_delta:
                 trend = "down"
         rows.append(RoleRow(
             role=role, users=users.get(role, 0), responded=len(now.get(role, [])),
@@ -81,9 +86,11 @@ def declining_role_signals(rows: list[RoleRow], view: AccountView) -> list[Signa
     severity = view.config.signals.severities["role_declining"]
     out = []
     for row in rows:
-        if row.trend != "down" or row.responded < cfg.role_decline_min_respondents:
+        if min(row.responded, row.previous_responded) < cfg.role_decline_min_respondents:
             continue
-        if row.previous_responded < cfg.role_decline_min_respondents:
+        if row.avg_nps is None or row.previous_avg_nps is None:
+            continue
+        if row.previous_avg_nps - row.avg_nps < cfg.role_decline_min_drop:
             continue
         title = ROLE_NAMES.get(row.role, row.role)
         out.append(Signal(
