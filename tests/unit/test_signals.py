@@ -7,8 +7,10 @@ from dataclasses import replace
 import pytest
 from engine_builders import AS_OF, at, comment, data, nps, person, touch, weeks
 
+from account_health.domain.config import EngineConfig, SentimentConfig
 from account_health.domain.engine import build_report
 from account_health.domain.models import FeedbackKind, Role, TouchpointKind
+from account_health.domain.report import Report
 
 
 def keys(d) -> dict[str, str]:
@@ -173,17 +175,53 @@ def test_high_power_user_ratio(power, fires):
     assert ("expansion_signal:high_power_user_ratio" in keys(data(people))) is fires
 
 
+DECLINE = "Power user satisfaction declining"
+
+
+def _power_users(before: list[float], now: list[float], users: int = 6) -> Report:
+    people = [person(f"p{i}", Role.POWER_USER) for i in range(users)]
+    fb = [nps(f"p{i}", score, 100 + i) for i, score in enumerate(before)]
+    fb += [nps(f"p{i}", score, 5 + i) for i, score in enumerate(now)]
+    return build_report(data(people, fb), AS_OF)
+
+
 def test_role_satisfaction_declining():
-    people = [person(f"p{i}", Role.POWER_USER) for i in range(3)]
-    fb = [nps("p0", 9, 100), nps("p1", 9, 120), nps("p0", 5, 5), nps("p1", 6, 6)]
-    report = build_report(data(people, fb), AS_OF)
-    names = {s.name for s in report.signals}
-    assert "Power user satisfaction declining" in names
+    report = _power_users([9, 9, 9], [5, 6, 6.5])  # 3 answers in each window: 9.0 -> 5.83
+    assert DECLINE in {s.name for s in report.signals}
     row = next(r for r in report.roles if r.role == "power_user")
-    assert row.trend == "down" and row.avg_nps == 5.5 and row.previous_avg_nps == 9.0
-    steady = [nps("p0", 9, 100), nps("p1", 9, 120), nps("p0", 9, 5), nps("p1", 8.6, 6)]
-    assert "Power user satisfaction declining" not in {
-        s.name for s in build_report(data(people, steady), AS_OF).signals}
+    assert row.trend == "down" and row.avg_nps == 5.8 and row.previous_avg_nps == 9.0
+    steady = _power_users([9, 9, 9], [9, 8.6, 9])  # -0.13: noise
+    assert DECLINE not in {s.name for s in steady.signals}
+
+
+def test_role_decline_near_misses_are_noise():
+    # 2 answers in one window: below the 3-respondent floor, however large the drop
+    two = _power_users([9, 9], [5, 6, 5])
+    assert DECLINE not in {s.name for s in two.signals}
+    assert next(r for r in two.roles if r.role == "power_user").trend == "flat"
+    # 9.0 -> 8.1 (a 0.9 drop) with 3 answers each: under the 1.0 minimum drop
+    small = _power_users([9, 9, 9], [8, 8, 8.3])
+    assert DECLINE not in {s.name for s in small.signals}
+    # exactly 1.0 from 3 answers each is a decline
+    assert DECLINE in {s.name for s in _power_users([9, 9, 9], [8, 8, 8]).signals}
+
+
+def test_a_whole_small_role_has_a_trend_but_no_risk_signal():
+    # both admins answered in both windows: a census, so the arrow moves; but 2 answers are
+    # too few for a risk signal (role_decline_min_respondents = 3)
+    people = [person("a0", Role.ADMIN), person("a1", Role.ADMIN)]
+    fb = [nps("a0", 9, 100), nps("a1", 9, 101), nps("a0", 6, 5), nps("a1", 6, 6)]
+    report = build_report(data(people, fb), AS_OF)
+    assert next(r for r in report.roles if r.role == "admin").trend == "down"
+    assert "Admin satisfaction declining" not in {s.name for s in report.signals}
+
+
+def test_role_decline_thresholds_are_configurable():
+    loose = EngineConfig().model_copy(update={"sentiment": SentimentConfig(
+        role_trend_min_respondents=2, role_decline_min_respondents=2, role_decline_min_drop=0.5)})
+    people = [person(f"p{i}", Role.POWER_USER) for i in range(6)]
+    fb = [nps("p0", 9, 100), nps("p1", 9, 101), nps("p0", 8, 5), nps("p1", 8.5, 6)]
+    assert DECLINE in {s.name for s in build_report(data(people, fb), AS_OF, loose).signals}
 
 
 def test_every_signal_has_evidence_and_a_stable_key():

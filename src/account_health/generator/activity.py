@@ -388,9 +388,12 @@ def _account_record(ctx: Context, person: PersonPlan, day: int, kind: str) -> di
     }
     if kind == "ebr_feedback":
         content["valuerealization"] = _five(ctx, mood)
+    # People raise concerns about what their role deals with (Acme's champions: onboarding, not
+    # the end users' mobile app); without a role plan, about the account's negative themes.
+    own = story.role_themes.get(person.role.value) or story.hot_themes
     concerns = [
         text.concern(theme, rng)
-        for theme, tone in story.hot_themes
+        for theme, tone in own
         if tone is Polarity.NEGATIVE and rng.random() < 1.1 - mood
     ]
     if (
@@ -456,7 +459,8 @@ def _champion_contacts(ctx: Context, rows: list[Row]) -> None:
     for champion in _by_role(ctx, Role.CHAMPION):
         day, last = champion.join_day + rng.randint(0, 14), ctx.last_day(champion)
         while day <= last:
-            slowdown = 1.0 + 2.6 * ctx.progress[day] if unresponsive else 1.0
+            # the seed's "response time up 3x from baseline", with room for noise: 4.5x
+            slowdown = 1.0 + 3.5 * ctx.progress[day] if unresponsive else 1.0
             hours = round(baseline_hours * slowdown * rng.lognormvariate(0.0, 0.35), 1)
             sentiment = _clip(rng.gauss(2 * ctx.leader_mood[day] - 1, 0.2))
             rows.append(

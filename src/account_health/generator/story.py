@@ -398,6 +398,7 @@ def seed_stories(as_of: date, seed: int) -> list[AccountStory]:
     }
     acme.decline_start, acme.decline_end = DAYS - 150, DAYS - 10
     acme.severity, acme.power_user_decline = 0.3, True
+    acme.response_rate = 1.4  # the seed's table: 8 of 12 power users and 2 of 3 admins answered
     acme.planted = frozenset({"power_user_decline", "future_language"})
     acme.role_themes = {
         "power_user": [("integrations", M), ("reporting", P), ("performance", N)],
@@ -425,9 +426,10 @@ def seed_stories(as_of: date, seed: int) -> list[AccountStory]:
     beta.notes = "expanding: need more seats, cross-department interest"
 
     gamma = make(2, "Gamma LLC", 165_000, Trajectory.CHAMPION_LEAVING, 2, 28)
-    gamma.decline_start, gamma.decline_end, gamma.champion_left_day = DAYS - 120, DAYS - 20, None
-    gamma.planted = frozenset(
+    gamma.decline_start, gamma.decline_end, gamma.champion_left_day = DAYS - 65, DAYS - 30, None
+    gamma.planted = frozenset(  # the seed's Gamma: engagement 52, so its usage falls too
         {
+            "usage_decline",
             "champion_nps_drop",
             "champion_unresponsive",
             "delegation",

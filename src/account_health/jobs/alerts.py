@@ -188,15 +188,31 @@ class AlertRaiser:
         self.settings = settings
         self.now = now
         self.counts = AlertCounts()
+        self._active: dict[str, dict[str, AlertRow]] | None = None  # of the prepared batch
+        self._accounts: dict[str, AccountRow] = {}
+
+    def prepare(self, session: Session, account_ids: Sequence[str]) -> None:
+        """Load the active alerts and account rows of a batch of accounts in two queries
+        (run_engine calls this before the batch's reports)."""
+        ids = list(account_ids)
+        self._active = {account_id: {} for account_id in ids}
+        for alert in session.scalars(select(AlertRow).where(
+                AlertRow.account_id.in_(ids), AlertRow.status.in_(ACTIVE_ALERT_STATUSES))):
+            self._active[alert.account_id][alert.insight_key] = alert
+        self._accounts = {row.id: row for row in session.scalars(
+            select(AccountRow).where(AccountRow.id.in_(ids)))}
 
     def __call__(self, session: Session, report: Report, previous: SnapshotRecord | None) -> None:
         candidates = alert_candidates(report, previous.tier if previous else None)
-        active = {a.insight_key: a for a in session.scalars(select(AlertRow).where(
-            AlertRow.account_id == report.account.id,
-            AlertRow.status.in_(ACTIVE_ALERT_STATUSES)))}
+        account_id = report.account.id
+        if self._active is not None and account_id in self._active:
+            active = self._active[account_id]
+        else:
+            active = {a.insight_key: a for a in session.scalars(select(AlertRow).where(
+                AlertRow.account_id == account_id, AlertRow.status.in_(ACTIVE_ALERT_STATUSES)))}
         if not candidates and not active:
             return
-        account = session.get(AccountRow, report.account.id)
+        account = self._accounts.get(account_id) or session.get(AccountRow, account_id)
         assert account is not None
         for candidate in candidates:
             alert = active.get(candidate.key)

@@ -38,9 +38,10 @@ from account_health.storage.repository import (
     get_account,
     iter_account_data,
     latest_snapshot,
+    latest_snapshots,
     list_accounts,
     load_account_data,
-    save_snapshot,
+    save_snapshots,
 )
 from account_health.storage.tables import AccountRow, EngineRunRow
 
@@ -208,8 +209,10 @@ def dashboard(
     """The top N accounts by ARR, each computed as of the day (seed: Health Dashboard)."""
     config = config or load_engine_config()
     rows = []
-    for data in iter_account_data(session, as_of, top_accounts_by_arr(session, top)):
-        previous = latest_snapshot(session, data.account.id, before=as_of)
+    ids = top_accounts_by_arr(session, top)
+    previous_of = latest_snapshots(session, ids, before=as_of)
+    for data in iter_account_data(session, as_of, ids):
+        previous = previous_of.get(data.account.id)
         rows.append(dashboard_row(build_report(data, as_of, config, previous), config))
     rows.sort(key=lambda r: (-r.arr, r.id))
     return rows
@@ -261,19 +264,26 @@ def run_engine(
     signals: Counter[str] = Counter()
     tally = ResponseRateTally(as_of, config.portfolio.months)
     reports_light: list[Report] = []
+    prepare = getattr(on_report, "prepare", None)  # e.g. AlertRaiser: one query per batch
     try:
+        prepare_texts(db)
         for ids in _account_batches(db, batch_size):
             with db.session() as session:
+                previous_of = latest_snapshots(session, ids, before=as_of)
+                if prepare is not None:
+                    prepare(session, ids)
+                reports = []
                 for data in iter_account_data(session, as_of, ids, batch_size=batch_size):
-                    previous = latest_snapshot(session, data.account.id, before=as_of)
+                    previous = previous_of.get(data.account.id)
                     report = build_report(data, as_of, config, previous)
-                    save_snapshot(session, report, run_id=run_id)
+                    reports.append(report)
                     if on_report is not None:
                         on_report(session, report, previous)
                     tiers[report.health.tier] += 1
                     signals.update(s.type for s in report.signals)
                     tally.add(data)
                     reports_light.append(_sentiment_only(report))
+                save_snapshots(session, reports, run_id=run_id)
     except BaseException:
         with db.session() as session:
             failed = session.get(EngineRunRow, run_id)
@@ -292,6 +302,23 @@ def run_engine(
         done.accounts = summary.accounts
         done.details = summary.model_dump(mode="json", exclude={"run_id", "as_of"})
     return summary
+
+
+def prepare_texts(db: Database) -> tuple[int, int]:
+    """Before the reports: analyse any response text not analysed yet (e.g. saved while the
+    model was unavailable), then rebuild the theme catalogue and topics (reports read
+    comment_analysis.topic). Returns (texts analysed, topics changed)."""
+    from account_health.storage.bulk import analyse_feedback, pending_feedback_ids
+    from account_health.text.store import activate_stored_catalogue, rebuild_themes
+
+    with db.session() as session:
+        pending = pending_feedback_ids(session.connection())
+        analysed = 0
+        if pending:
+            activate_stored_catalogue(session)
+            analysed = analyse_feedback(session.connection(), pending).analysed
+        rebuilt = rebuild_themes(session)
+    return analysed, rebuilt.topics_changed
 
 
 def _sentiment_only(report: Report) -> Report:

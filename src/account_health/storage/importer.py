@@ -1,8 +1,11 @@
 """The import: a folder of CSV and JSON-lines files into the database (CONTRACT section 1).
 
 Files are read in dependency order (accounts, users, then what refers to them) and
-streamed in batches inside ONE transaction. Each record is validated (pydantic, see
-`validation.py`) and checked against the accounts and people known so far (the
+streamed in batches inside ONE transaction, in two phases: the load (bulk upserts, no text
+analysis) and then the text analysis of every response text not yet analysed, each distinct
+text once (see `bulk.CommentAnalyser`), so the import still ends with everything analysed.
+Each record is validated (pydantic, see `validation.py`; clean usage rows take a fast path
+with the same result) and checked against the accounts and people known so far (the
 database plus this import). A bad record becomes `FILE:LINE: field: reason`.
 
 By default one bad record rejects everything: writing stops, the remaining records
@@ -18,7 +21,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +30,15 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy import Connection, Table, select
 
 from account_health.storage import tables
-from account_health.storage.bulk import CommentAnalyser, Row, TableWriter, WriteCounts
+from account_health.storage.bulk import (
+    ANALYSIS_BATCH,
+    CommentAnalyser,
+    Row,
+    TableWriter,
+    WriteCounts,
+    analyse_feedback,
+    pending_feedback_ids,
+)
 from account_health.storage.db import Database
 from account_health.storage.validation import (
     InvalidRecord,
@@ -41,7 +52,7 @@ from account_health.storage.validation import (
     validate_user,
 )
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 MAX_ERRORS_KEPT = 10_000  # reported in full up to here; all of them go to the rejects file
 
 
@@ -73,8 +84,12 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)  # FILE:LINE: field: reason (first ones)
     rejected: int = 0
     rejects_path: Path | None = None
-    comments_analysed: int = 0
+    comments_analysed: int = 0  # distinct texts analysed now
+    comments_reused: int = 0  # distinct texts whose stored analysis was copied
+    comments_total: int = 0  # texts (comments and concerns) whose analysis was stored
     seconds: float = 0.0
+    load_seconds: float = 0.0
+    analysis_seconds: float = 0.0
 
     @property
     def changed(self) -> int:
@@ -89,10 +104,46 @@ class _FileSpec:
     required: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # every column the format knows (CSV only)
     renames: tuple[tuple[str, str], ...] = ()  # CSV column -> table column, where they differ
+    fast: Callable[[Mapping[str, Any]], Row | None] | None = None  # see fast_usage
 
     @property
     def is_csv(self) -> bool:
         return self.name.endswith(".csv")
+
+
+_USAGE_COUNTS = ("logins", "features_used", "new_features_adopted")
+
+
+def fast_usage(record: Mapping[str, Any]) -> Row | None:
+    """`validate_usage(record)` for a plainly clean row (most of millions), else None.
+
+    Only exact, unambiguous values are taken here (ids without surrounding spaces, an ISO
+    Monday, counts of ASCII digits); anything else returns None and `validate_usage`
+    decides, with its own messages, so errors read exactly as before.
+    """
+    account, person, week = record.get("account_id"), record.get("user_id"), record.get("week")
+    if not (isinstance(account, str) and isinstance(person, str) and isinstance(week, str)
+            and account == account.strip() and person == person.strip()
+            and len(week) == 10 and week[4] == "-" and week[7] == "-"):
+        return None
+    counts = []
+    for name in _USAGE_COUNTS:
+        value = record.get(name)
+        if value is None and name != "logins":
+            counts.append(None)
+        elif isinstance(value, str) and value.isascii() and value.isdigit():
+            counts.append(int(value))
+        else:
+            return None
+    try:
+        monday = date.fromisoformat(week)
+    except ValueError:
+        return None
+    if monday.weekday() != 0:
+        return None
+    return {"account_id": account, "week": monday, "logins": counts[0],
+            "features_used": counts[1], "new_features_adopted": counts[2],
+            "person_id": person}
 
 
 SPECS: tuple[_FileSpec, ...] = (
@@ -108,7 +159,7 @@ SPECS: tuple[_FileSpec, ...] = (
     _FileSpec("usage.csv", tables.UsageWeekRow.__table__, validate_usage,
               ("account_id", "user_id", "week", "logins"),
               ("account_id", "user_id", "week", "logins", "features_used",
-               "new_features_adopted"), (("user_id", "person_id"),)),
+               "new_features_adopted"), (("user_id", "person_id"),), fast_usage),
     _FileSpec("touchpoints.csv", tables.TouchpointRow.__table__, validate_touchpoint,
               ("account_id", "kind", "at"),
               ("account_id", "user_id", "kind", "at", "response_hours", "sentiment", "note"),
@@ -146,12 +197,19 @@ def import_directory(db: Database, directory: Path, *, skip_invalid: bool = Fals
         try:
             with connection.begin() as transaction:
                 run.load(directory, present)
+                summary.load_seconds = time.perf_counter() - started
                 if summary.rejected and not skip_invalid:
                     transaction.rollback()
+                else:
+                    run.analyse_texts()
+                    summary.analysis_seconds = (time.perf_counter() - started
+                                                - summary.load_seconds)
         finally:
             run.close_rejects()
     summary.seconds = time.perf_counter() - started
     summary.comments_analysed = run.analyser.analysed
+    summary.comments_reused = run.analyser.reused
+    summary.comments_total = run.analyser.texts
     if summary.rejected and not skip_invalid:
         for file_summary in summary.files:
             file_summary.inserted = file_summary.updated = file_summary.unchanged = 0
@@ -174,6 +232,7 @@ class _ImportRun:
         self.rejects_path = rejects_path
         self._rejects: IO[str] | None = None
         self.analyser = CommentAnalyser(connection)
+        self.written_feedback: list[str] = []  # ids of responses inserted or changed
         self.accounts: set[str] = set()
         self.people: dict[str, tuple[str, str]] = {}  # id -> (account id, role)
         self.bytes_read = 0  # of the current file, for the progress bar
@@ -213,7 +272,7 @@ class _ImportRun:
             try:
                 if problem:
                     raise InvalidRecord([problem])
-                row = spec.validate(record)
+                row = (spec.fast and spec.fast(record)) or spec.validate(record)
                 self._check_references(spec.name, row)
                 if spec.is_csv:
                     omitted = _omitted_columns(spec, self.header) if omitted is None else omitted
@@ -238,7 +297,27 @@ class _ImportRun:
         counts, written = writer.write(batch)
         _add(file_summary, counts)
         if spec.name == "feedback.jsonl":
-            self.analyser.update(written)
+            self.written_feedback.extend(row["id"] for row in written)
+
+    def analyse_texts(self) -> None:
+        """The second phase: every response text written now or never analysed, each
+        distinct text once, assigned to the stored theme catalogue."""
+        from sqlalchemy.orm import Session
+
+        from account_health.text.store import activate_stored_catalogue
+
+        pending = list(dict.fromkeys(self.written_feedback
+                                     + pending_feedback_ids(self.connection)))
+        if not pending:
+            return
+        with Session(bind=self.connection) as session:
+            activate_stored_catalogue(session)
+        task = self.progress.add_task("text analysis", total=len(pending))
+        with self.progress:
+            for start in range(0, len(pending), ANALYSIS_BATCH):
+                chunk = pending[start:start + ANALYSIS_BATCH]
+                analyse_feedback(self.connection, chunk, self.analyser)
+                self.progress.update(task, advance=len(chunk))
 
     def _check_references(self, file: str, row: Row) -> None:
         account_field = "accountId" if file == "feedback.jsonl" else "account_id"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from account_health.domain.models import (
@@ -33,7 +33,12 @@ from account_health.domain.models import (
     UsageWeek,
 )
 from account_health.domain.report import Report
-from account_health.storage.bulk import CommentAnalyser, TableWriter, analysis_from_row
+from account_health.storage.bulk import (
+    CommentAnalyser,
+    TableWriter,
+    analysis_from_row,
+    execute_many,
+)
 from account_health.storage.tables import (
     AccountRow,
     CommentAnalysisRow,
@@ -196,19 +201,28 @@ def save_feedback(session: Session, record: Mapping[str, Any]) -> tuple[Feedback
 
 def save_snapshot(session: Session, report: Report, run_id: int | None = None) -> None:
     """Store the report's health as one snapshot (history, trends, the previous score)."""
-    components = report.health.components
-    session.add(HealthSnapshotRow(
-        run_id=run_id,
-        account_id=report.account.id,
-        as_of=report.as_of,
-        overall=report.health.overall,
-        tier=report.health.tier,
-        confidence=report.health.confidence,
-        report=report.model_dump(mode="json"),
-        **{name: components[name].score if name in components else None  # type: ignore[index]
-           for name in COMPONENTS},
-    ))
+    save_snapshots(session, [report], run_id)
+
+
+def save_snapshots(session: Session, reports: Sequence[Report], run_id: int | None = None
+                   ) -> None:
+    """One snapshot per report, in one batched insert (an engine run stores thousands)."""
+    if not reports:
+        return
+    now = datetime.now(UTC)
+    rows = []
+    for report in reports:
+        components = report.health.components
+        rows.append({
+            "run_id": run_id, "account_id": report.account.id, "as_of": report.as_of,
+            "overall": report.health.overall, "tier": report.health.tier,
+            "confidence": report.health.confidence, "report": report.model_dump(mode="json"),
+            "created_at": now,
+            **{name: components[name].score if name in components else None  # type: ignore[index]
+               for name in COMPONENTS},
+        })
     session.flush()
+    execute_many(session.connection(), insert(HealthSnapshotRow.__table__), rows)
 
 
 def latest_snapshot(session: Session, account_id: str, before: date) -> SnapshotRecord | None:
@@ -220,8 +234,26 @@ def latest_snapshot(session: Session, account_id: str, before: date) -> Snapshot
                   HealthSnapshotRow.id.desc())
         .limit(1)
     ).first()
-    if row is None:
-        return None
+    return None if row is None else _snapshot(row)
+
+
+def latest_snapshots(session: Session, account_ids: Sequence[str], before: date
+                     ) -> dict[str, SnapshotRecord]:
+    """`latest_snapshot` of many accounts in one query (accounts without one are absent)."""
+    t = HealthSnapshotRow
+    rank = func.row_number().over(
+        partition_by=t.account_id,
+        order_by=(t.as_of.desc(), t.created_at.desc(), t.id.desc())).label("rank")
+    ranked = (select(t.id, rank).where(t.account_id.in_(list(account_ids)), t.as_of < before)
+              .subquery())
+    columns = [t.account_id, t.as_of, t.overall, t.tier, t.created_at, t.confidence, t.run_id,
+               *(getattr(t, name) for name in COMPONENTS)]
+    rows = session.execute(select(*columns).join(ranked, ranked.c.id == t.id)
+                           .where(ranked.c.rank == 1))
+    return {row.account_id: _snapshot(row) for row in rows}
+
+
+def _snapshot(row: Any) -> SnapshotRecord:
     return SnapshotRecord(
         account_id=row.account_id,
         as_of=row.as_of,

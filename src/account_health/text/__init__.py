@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from account_health.domain.config import EngineConfig
 from account_health.domain.models import CommentAnalysis
 from account_health.domain.phrases import detect_text_signals
+from account_health.text.embedding import MODEL_NAME
 from account_health.text.features import (
     HASHED_FEATURES,
     anchors_for,
@@ -23,7 +24,7 @@ from account_health.text.features import (
     encode_texts,
 )
 from account_health.text.llm import LLM_SIGNALS, LlmProvider
-from account_health.text.sentiment import score_sentiment
+from account_health.text.sentiment import score_sentiments
 from account_health.text.themes import ThemeCatalogue
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ def analyze_texts(
     vectors, features = encode_texts(texts)
     catalogue = _catalogue_for(features)
     topics = catalogue.assign(vectors) if catalogue is not None else [None] * len(texts)
-    results = []
-    for text, vector, topic in zip(texts, vectors, topics, strict=True):
+    found = []
+    for text in texts:
         signals, named = detect_text_signals(text, competitors)
         analyzer = f"{OFFLINE_ANALYZER}/{features}"
         if llm is not None and text.strip():
@@ -80,8 +81,17 @@ def analyze_texts(
                 signals = (signals - frozenset(LLM_SIGNALS)) | frozenset(answer.signals)
                 named = named | frozenset(answer.competitors)
                 analyzer = f"llm:{llm.options.model}/{features}"
+        found.append((signals, named, analyzer))
+    # The sentiment head reads MiniLM vectors; with the hashed fallback it is VADER-B2B alone.
+    sentiments = score_sentiments(
+        texts, [signals for signals, _, _ in found], vectors if features == MODEL_NAME else None
+    )
+    results = []
+    for text, vector, topic, sentiment, (signals, named, analyzer) in zip(
+        texts, vectors, topics, sentiments, found, strict=True
+    ):
         analysis = CommentAnalysis(
-            sentiment=score_sentiment(text, signals),
+            sentiment=sentiment,
             signals=signals,
             competitors=named,
             topic=topic if text.strip() else None,

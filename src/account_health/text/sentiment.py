@@ -1,24 +1,40 @@
-"""Offline comment sentiment: VADER with a B2B word list and a few phrase rules.
+"""Offline comment sentiment: a small supervised head over MiniLM embeddings, with VADER-B2B
+as its fallback.
 
-Stock VADER reads consumer reviews. In customer-success feedback "support", "help" and
-"please" are requests, not praise, and complaints are phrased as effort and time ("takes too
-long", "had to build workarounds"). So we (1) update VADER's lexicon with B2B words, and (2)
-add the valence of multi-word phrases VADER cannot see, plus the engine's own text signals
+VADER-B2B: stock VADER reads consumer reviews. In customer-success feedback "support", "help"
+and "please" are requests, not praise, and complaints are phrased as effort and time ("takes
+too long", "had to build workarounds"). So we (1) update VADER's lexicon with B2B words, and
+(2) add the valence of multi-word phrases VADER cannot see, plus the engine's own text signals
 (evaluating alternatives, frustration), to VADER's raw sum before its normalisation.
 
-Accuracy on tests/fixtures/text/sentiment.csv is measured in tests/unit/test_text_sentiment.py.
+Word lists miss what they were not written for, so when the comment's all-MiniLM-L6-v2
+embedding is at hand (it is computed at ingest anyway) a multinomial logistic regression over
+[embedding, VADER-B2B score, a few lexical features] decides. It is trained by
+text/train_sentiment.py on text/data/sentiment_train.csv and stored as coefficients in
+text/data/sentiment_head.npz, so scoring is one small matrix product. Its class
+probabilities become a -1..1 score whose label is the head's decision (`stance_scores`), on
+the scale the rest of the product reads (theme thresholds +-0.2, open issue at -0.3).
+
+Accuracy on tests/fixtures/text/sentiment*.csv is measured in tests/unit/test_text_sentiment.py.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+import numpy as np
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from account_health.domain.phrases import EVALUATING_ALTERNATIVES, FRUSTRATION
+from account_health.text.embedding import EMBEDDING_DIM, MODEL_NAME
+
+log = logging.getLogger(__name__)
 
 NEUTRAL_BAND = 0.05  # |compound| below this is neutral (VADER's own convention)
 _VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = x / sqrt(x^2 + alpha)
@@ -86,6 +102,16 @@ _PHRASES: tuple[tuple[str, float], ...] = (
 )
 _PHRASE_PATTERNS = tuple((re.compile(p, re.IGNORECASE), v) for p, v in _PHRASES)
 _SIGNAL_VALENCE = {EVALUATING_ALTERNATIVES: -2.5, FRUSTRATION: -1.5}
+_CONTRAST = re.compile(r"\b(?:but|however|though|although|yet|except|otherwise|aside)\b",
+                       re.IGNORECASE)
+
+HEAD_PATH = Path(__file__).with_name("data") / "sentiment_head.npz"
+CLASSES = ("negative", "neutral", "positive")
+_NEGATIVE, _NEUTRAL, _POSITIVE = (CLASSES.index(c) for c in ("negative", "neutral", "positive"))
+LEXICAL_FEATURES = (
+    "vader_b2b", "vader_b2b_after_contrast", "negative_phrases", "positive_phrases",
+    "evaluating_alternatives", "frustration", "contrast", "question",
+)
 
 
 @lru_cache(maxsize=1)
@@ -103,16 +129,124 @@ def sentiment_words(min_valence: float = 0.5) -> frozenset[str]:
     )
 
 
-def score_sentiment(text: str, signals: Collection[str] = ()) -> float:
-    """Sentiment of one comment in -1..1; `signals` are the text signals already detected in it."""
+def vader_b2b_score(text: str, signals: Collection[str] = ()) -> float:
+    """VADER-B2B sentiment of one comment in -1..1; `signals` are its detected text signals."""
     if not text or not text.strip():
         return 0.0
-    compound = _analyzer().polarity_scores(text)["compound"]
-    extra = sum(v for pattern, v in _PHRASE_PATTERNS if pattern.search(text))
-    extra += sum(_SIGNAL_VALENCE.get(signal, 0.0) for signal in signals)
-    if extra == 0.0:
-        return compound
-    return _normalise(_raw_from_compound(compound) + extra)
+    return _vader_b2b(_analyzer().polarity_scores(text)["compound"], *_phrase_valences(text),
+                      signals)
+
+
+def score_sentiment(
+    text: str, signals: Collection[str] = (), embedding: np.ndarray | None = None
+) -> float:
+    """Sentiment of one comment in -1..1 (see `score_sentiments`)."""
+    vectors = None if embedding is None else np.asarray(embedding, dtype=np.float32)[None, :]
+    return score_sentiments([text], [signals], vectors)[0]
+
+
+def score_sentiments(
+    texts: Sequence[str],
+    signals: Sequence[Collection[str]],
+    embeddings: np.ndarray | None = None,
+) -> list[float]:
+    """Sentiment of each comment in -1..1: the trained head's stance (`stance_scores`) when
+    `embeddings` (all-MiniLM-L6-v2 rows) are given and the head is installed, else the
+    VADER-B2B score. Empty texts are 0."""
+    head = load_head() if embeddings is not None else None
+    if head is None or embeddings is None:
+        return [vader_b2b_score(text, found) for text, found in zip(texts, signals, strict=True)]
+    scores = stance_scores(head.probabilities(head_features(texts, signals, embeddings)))
+    return [float(s) if text.strip() else 0.0 for text, s in zip(texts, scores, strict=True)]
+
+
+def stance_scores(probabilities: np.ndarray) -> np.ndarray:
+    """-1..1 scores whose `sentiment_label` is the head's most likely class.
+
+    The winning polar class's margin over the runner-up, lifted past the neutral band: 0 when
+    neutral wins, about +-0.05 for a coin toss, near +-1 when the head is sure. P(pos) - P(neg)
+    would give a comment the head calls neutral up to +-0.33 and so count it as clearly positive
+    or negative in theme aggregation (thresholds +-0.2).
+    """
+    positive, neutral, negative = (
+        probabilities[:, _POSITIVE], probabilities[:, _NEUTRAL], probabilities[:, _NEGATIVE]
+    )
+    margin = np.maximum(positive, neutral) - np.maximum(negative, neutral)
+    lifted = np.sign(margin) * (NEUTRAL_BAND + (1.0 - NEUTRAL_BAND) * np.abs(margin))
+    return np.clip(lifted, -1.0, 1.0)
+
+
+def lexical_features(text: str, signals: Collection[str] = ()) -> list[float]:
+    """The head's hand-made features, in LEXICAL_FEATURES order."""
+    if not text.strip():
+        return [0.0] * len(LEXICAL_FEATURES)
+    negative, positive = _phrase_valences(text)
+    tail = _CONTRAST.split(text)[-1]
+    return [
+        _vader_b2b(_analyzer().polarity_scores(text)["compound"], negative, positive, signals),
+        # In "great reporting, but mobile is unusable" the clause after the contrast decides.
+        vader_b2b_score(tail) if tail != text else 0.0,
+        negative / 4.0,
+        positive / 4.0,
+        float(EVALUATING_ALTERNATIVES in signals),
+        float(FRUSTRATION in signals),
+        float(tail != text),
+        float("?" in text),
+    ]
+
+
+def head_features(
+    texts: Sequence[str], signals: Sequence[Collection[str]], embeddings: np.ndarray
+) -> np.ndarray:
+    """Rows of [embedding, lexical features]: the head's input."""
+    lexical = np.array(
+        [lexical_features(text, found) for text, found in zip(texts, signals, strict=True)],
+        dtype=np.float32,
+    ).reshape(len(texts), len(LEXICAL_FEATURES))
+    return np.hstack([np.asarray(embeddings, dtype=np.float32), lexical])
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentHead:
+    """Multinomial logistic regression with the feature scaling folded into the weights."""
+
+    weights: np.ndarray  # (classes, features)
+    bias: np.ndarray  # (classes,)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        logits = features @ self.weights.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        return logits / logits.sum(axis=1, keepdims=True)
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path, weights=self.weights.astype(np.float32), bias=self.bias.astype(np.float32),
+            classes=np.array(CLASSES), lexical=np.array(LEXICAL_FEATURES),
+            embedding_model=np.array(MODEL_NAME),
+        )
+
+
+@lru_cache(maxsize=1)
+def load_head(path: Path = HEAD_PATH) -> SentimentHead | None:
+    """The trained head, or None (VADER-B2B is used) when its file is missing or was trained
+    for other classes, features or embeddings than this code produces."""
+    try:
+        with np.load(path) as stored:
+            matches = (
+                tuple(stored["classes"]) == CLASSES
+                and tuple(stored["lexical"]) == LEXICAL_FEATURES
+                and str(stored["embedding_model"]) == MODEL_NAME
+            )
+            head = SentimentHead(stored["weights"], stored["bias"])
+    except (OSError, KeyError, ValueError) as error:
+        log.warning("sentiment head %s not usable (%s); using VADER-B2B", path, error)
+        return None
+    if not matches or head.weights.shape != (len(CLASSES), EMBEDDING_DIM + len(LEXICAL_FEATURES)):
+        log.warning("sentiment head %s does not match this code; using VADER-B2B "
+                    "(rerun python -m account_health.text.train_sentiment)", path)
+        return None
+    return head
 
 
 def sentiment_label(score: float) -> str:
@@ -128,6 +262,21 @@ def _raw_from_compound(compound: float) -> float:
     """Invert VADER's normalisation so phrase valences add on VADER's own scale."""
     clipped = max(-0.9999, min(0.9999, compound))
     return clipped * math.sqrt(_VADER_ALPHA) / math.sqrt(1.0 - clipped * clipped)
+
+
+def _phrase_valences(text: str) -> tuple[float, float]:
+    """Summed valence of the negative and of the positive B2B phrases found in `text`."""
+    found = [v for pattern, v in _PHRASE_PATTERNS if pattern.search(text)]
+    return sum(v for v in found if v < 0), sum(v for v in found if v > 0)
+
+
+def _vader_b2b(
+    compound: float, negative: float, positive: float, signals: Collection[str]
+) -> float:
+    extra = negative + positive + sum(_SIGNAL_VALENCE.get(signal, 0.0) for signal in signals)
+    if extra == 0.0:
+        return compound
+    return _normalise(_raw_from_compound(compound) + extra)
 
 
 def _normalise(raw: float) -> float:

@@ -1,9 +1,10 @@
 """The database side of text analysis: the portfolio theme catalogue and the LLM cache.
 
-`rebuild_themes` is called once per engine run: it clusters the stored comment vectors
-(nothing is re-embedded unless a vector is missing), keeps labels stable against the
-previous catalogue, writes each comment's topic, and makes the new catalogue the one that
-new comments are assigned to. The catalogue itself is kept as a JSON row of llm_cache
+`rebuild_themes` is called once per engine run: it clusters a sample of the stored comment
+vectors (nothing is re-embedded unless a vector is missing), keeps labels stable against the
+previous catalogue, writes each comment's topic in batches (only new comments' when the
+catalogue did not change), and makes the new catalogue the one that new comments are
+assigned to. The catalogue itself is kept as a JSON row of llm_cache
 (task "theme_catalogue"), so no extra table is needed.
 """
 
@@ -33,6 +34,9 @@ from account_health.text.themes import ThemeCatalogue, build_catalogue
 
 CATALOGUE_TASK = "theme_catalogue"
 CATALOGUE_KEY = "portfolio"
+MAX_SAMPLE = 3000  # comments clustered per rebuild (agglomerative clustering is O(n^2))
+ASSIGN_BATCH = 20_000  # comments assigned (and their topics written) at a time
+ASSIGNED_THROUGH = "assigned_through"  # the last comment id the stored catalogue assigned
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,40 +48,88 @@ class ThemeRebuild:
 
 
 def rebuild_themes(
-    session: Session, *, seed: int = 0, llm: LlmProvider | None = None
+    session: Session, *, seed: int = 0, llm: LlmProvider | None = None,
+    max_sample: int = MAX_SAMPLE, batch_size: int = ASSIGN_BATCH,
 ) -> ThemeRebuild:
-    """Re-cluster every stored comment into the portfolio catalogue and update topics.
+    """Re-cluster the stored comments into the portfolio catalogue and update topics.
 
-    With `llm`, clusters that no anchor or previous theme names are named by the LLM.
+    Memory stays bounded at any size: a sample of at most `max_sample` comments (chosen
+    deterministically from the ids) is clustered, then every comment is assigned in batches
+    of `batch_size` and changed topics are written batch by batch. When the catalogue comes
+    out the same as the stored one, only comments stored since the last rebuild are
+    assigned (the others already have this catalogue's topics). With `llm`, clusters that no
+    anchor or previous theme names are named by the LLM.
     """
     started = time.perf_counter()
-    rows = session.execute(
-        select(
-            CommentAnalysisRow.id, CommentAnalysisRow.position, CommentAnalysisRow.embedding,
-            CommentAnalysisRow.topic, FeedbackRow.comment, FeedbackRow.concerns,
-            FeedbackRow.person_id,
-        ).join(FeedbackRow, FeedbackRow.id == CommentAnalysisRow.feedback_id)
-        .order_by(CommentAnalysisRow.id)
-    ).all()
-    if not rows:
+    ids = list(session.scalars(select(CommentAnalysisRow.id).order_by(CommentAnalysisRow.id)))
+    if not ids:
         return ThemeRebuild((), 0, 0, time.perf_counter() - started)
-    texts = [_text_at(row.comment, row.concerns, row.position) for row in rows]
-    vectors, features = _stored_vectors(session, rows, texts)
+    sample_ids = [ids[i] for i in _sample(len(ids), max_sample, seed)]
+    sample = _rows(session, sample_ids)
+    texts = [_text_at(row.comment, row.concerns, row.position) for row in sample]
+    vectors, features = _stored_vectors(session, sample, texts)
+    stored = session.get(LlmCacheRow, (CATALOGUE_KEY, CATALOGUE_TASK))
+    previous = load_catalogue(session)
     catalogue = build_catalogue(
-        vectors, texts, [row.person_id for row in rows], features=features,
-        anchors=anchors_for(features), previous=load_catalogue(session), seed=seed,
-        namer=llm.label_theme if llm is not None else None,
+        vectors, texts, [row.person_id for row in sample], features=features,
+        anchors=anchors_for(features), previous=previous, seed=seed,
+        max_sample=max_sample, namer=llm.label_theme if llm is not None else None,
     )
+    del vectors, sample, texts
+    same = previous is not None and _same_catalogue(previous, catalogue)
+    assigned_through = (stored.result or {}).get(ASSIGNED_THROUGH, 0) if same and stored \
+        else 0
+    pending = [i for i in ids if i > assigned_through]
+    changed = 0
+    for start in range(0, len(pending), batch_size):
+        changed += _assign_batch(session, catalogue, pending[start:start + batch_size])
+    save_catalogue(session, catalogue, assigned_through=ids[-1])
+    use_theme_catalogue(catalogue)
+    return ThemeRebuild(catalogue.labels, len(ids), changed, time.perf_counter() - started)
+
+
+def _rows(session: Session, ids: list[int]) -> list[Any]:
+    """Comment rows with their text's parts and author, in id order."""
+    found: list[Any] = []
+    for start in range(0, len(ids), 1000):
+        found += session.execute(
+            select(
+                CommentAnalysisRow.id, CommentAnalysisRow.position, CommentAnalysisRow.embedding,
+                CommentAnalysisRow.topic, FeedbackRow.comment, FeedbackRow.concerns,
+                FeedbackRow.person_id,
+            ).join(FeedbackRow, FeedbackRow.id == CommentAnalysisRow.feedback_id)
+            .where(CommentAnalysisRow.id.in_(ids[start:start + 1000]))
+            .order_by(CommentAnalysisRow.id)
+        ).all()
+    return found
+
+
+def _assign_batch(session: Session, catalogue: ThemeCatalogue, ids: list[int]) -> int:
+    """Give these comments their nearest theme; returns how many topics changed."""
+    rows = _rows(session, ids)
+    texts = [_text_at(row.comment, row.concerns, row.position) for row in rows]
+    vectors, _ = _stored_vectors(session, rows, texts)
     topics = catalogue.assign(vectors)
-    changed = [
-        {"id": row.id, "topic": topic}
-        for row, topic in zip(rows, topics, strict=True) if row.topic != topic
-    ]
+    changed = [{"id": row.id, "topic": topic}
+               for row, topic in zip(rows, topics, strict=True) if row.topic != topic]
     if changed:
         session.execute(update(CommentAnalysisRow), changed)
-    save_catalogue(session, catalogue)
-    use_theme_catalogue(catalogue)
-    return ThemeRebuild(catalogue.labels, len(rows), len(changed), time.perf_counter() - started)
+    return len(changed)
+
+
+def _same_catalogue(old: ThemeCatalogue, new: ThemeCatalogue) -> bool:
+    """The same themes at the same places (as stored: centroids rounded in JSON)."""
+    stored_new = ThemeCatalogue.from_json(new.to_json())
+    return (old.features == new.features and old.labels == stored_new.labels
+            and old.centroids.shape == stored_new.centroids.shape
+            and bool(np.allclose(old.centroids, stored_new.centroids, atol=1e-6)))
+
+
+def _sample(n: int, max_sample: int, seed: int) -> list[int]:
+    """Deterministic positions of the clustered sample (themes.build_catalogue's own rule)."""
+    if n <= max_sample:
+        return list(range(n))
+    return sorted(np.random.default_rng(seed).choice(n, size=max_sample, replace=False).tolist())
 
 
 def load_catalogue(session: Session) -> ThemeCatalogue | None:
@@ -95,13 +147,15 @@ def activate_stored_catalogue(session: Session) -> ThemeCatalogue | None:
     return catalogue
 
 
-def save_catalogue(session: Session, catalogue: ThemeCatalogue) -> None:
+def save_catalogue(session: Session, catalogue: ThemeCatalogue,
+                   assigned_through: int | None = None) -> None:
     row = session.get(LlmCacheRow, (CATALOGUE_KEY, CATALOGUE_TASK))
     if row is None:
         row = LlmCacheRow(content_hash=CATALOGUE_KEY, task=CATALOGUE_TASK)
         session.add(row)
     row.model = catalogue.features
-    row.result = catalogue.to_json()
+    row.result = catalogue.to_json() | (
+        {ASSIGNED_THROUGH: assigned_through} if assigned_through is not None else {})
 
 
 class DatabaseLlmCache:
