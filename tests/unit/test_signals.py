@@ -116,6 +116,16 @@ def test_responsiveness_down_3x(recent_hours, fires):
     assert ("champion_at_risk:responsiveness_decline" in keys(data(team(), [], [], tps))) is fires
 
 
+def test_responsiveness_baseline_is_the_typical_answer_not_one_inflated_by_the_slowdown():
+    # Gamma's shape: replies took ~6 h, then slowed inside the baseline window already.
+    # The mean of the baseline (10 h) would hide a recent 24 h; its median (6 h) does not.
+    hours = {40: 25, 50: 19, 60: 6, 80: 6, 100: 5, 120: 7, 140: 6}
+    tps = [touch(TouchpointKind.CHAMPION_CONTACT, d, "champ", response_hours=h)
+           for d, h in hours.items()]
+    tps.append(touch(TouchpointKind.CHAMPION_CONTACT, 10, "champ", response_hours=24))
+    assert "champion_at_risk:responsiveness_decline" in keys(data(team(), [], [], tps))
+
+
 def test_delegation_increase():
     tps = [touch(TouchpointKind.DELEGATED, d, "champ") for d in (3, 10)]
     assert "champion_at_risk:delegation_increase" in keys(data(team(), [], [], tps))

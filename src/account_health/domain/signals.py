@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from statistics import median
 
 from account_health.domain import phrases
 from account_health.domain.facts import (
@@ -101,14 +102,16 @@ def responsiveness_decline(view: AccountView) -> list[Signal]:
     before = [t.response_hours or 0.0 for t in timed if t.at in baseline]
     if not now or not before:
         return []
-    now_avg, before_avg = sum(now) / len(now), sum(before) / len(before)
-    if before_avg <= 0 or now_avg < cfg.responsiveness_factor * before_avg:
+    # The baseline is the typical (median) response before: a decline that started inside
+    # the baseline window would inflate a mean and hide the very slowdown we look for.
+    now_avg, typical = sum(now) / len(now), median(before)
+    if typical <= 0 or now_avg < cfg.responsiveness_factor * typical:
         return []
     return [_signal(view, "champion_at_risk", "responsiveness_decline",
                     "Champion responsiveness declining",
                     [Evidence(what=f"average response {now_avg:.0f} h over the last "
-                                   f"{cfg.recent_days} days against {before_avg:.0f} h before "
-                                   f"({now_avg / before_avg:.1f}x)", when=view.as_of)])]
+                                   f"{cfg.recent_days} days against a typical {typical:.0f} h "
+                                   f"before ({now_avg / typical:.1f}x)", when=view.as_of)])]
 
 
 def delegation_increase(view: AccountView) -> list[Signal]:
