@@ -59,7 +59,7 @@ def test_embedding_hash_and_analyzer_are_returned_for_storage() -> None:
     assert result.content_hash == content_hash("Support was great")
     assert result.embedding is not None and len(result.embedding) == 384 * 2
     assert np.isclose(np.linalg.norm(embedding_from_bytes(result.embedding)), 1.0, atol=1e-2)
-    assert result.analyzer == "vader-b2b+phrases/all-MiniLM-L6-v2"
+    assert result.analyzer == "minilm-head+phrases/all-MiniLM-L6-v2"
 
 
 def test_without_the_model_it_falls_back_to_hashed_features(

@@ -29,7 +29,10 @@ from account_health.text.themes import ThemeCatalogue
 
 log = logging.getLogger(__name__)
 
-OFFLINE_ANALYZER = "vader-b2b+phrases"
+# What scored a text offline, stored beside its analysis: the MiniLM sentiment head when
+# the embedding model is installed, VADER with the B2B lexicon otherwise.
+HEAD_ANALYZER = "minilm-head+phrases"
+FALLBACK_ANALYZER = "vader-b2b+phrases"
 
 _active_catalogue: ThemeCatalogue | None = None
 
@@ -41,7 +44,7 @@ class TextAnalysis:
     analysis: CommentAnalysis
     content_hash: str
     embedding: bytes | None  # float16 MiniLM vector; None with the hashed fallback
-    analyzer: str  # e.g. "vader-b2b+phrases/all-MiniLM-L6-v2"
+    analyzer: str  # e.g. "minilm-head+phrases/all-MiniLM-L6-v2"
 
 
 def content_hash(text: str) -> str:
@@ -71,10 +74,11 @@ def analyze_texts(
     vectors, features = encode_texts(texts)
     catalogue = _catalogue_for(features)
     topics = catalogue.assign(vectors) if catalogue is not None else [None] * len(texts)
+    offline = HEAD_ANALYZER if features == MODEL_NAME else FALLBACK_ANALYZER
     found = []
     for text in texts:
         signals, named = detect_text_signals(text, competitors)
-        analyzer = f"{OFFLINE_ANALYZER}/{features}"
+        analyzer = f"{offline}/{features}"
         if llm is not None and text.strip():
             answer = llm.classify_signals(text)
             if answer is not None:
