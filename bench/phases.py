@@ -250,7 +250,7 @@ def phase_themes(args: dict[str, Any]) -> dict[str, Any]:
             .where(t.embedding.is_not(None)).order_by(t.id).limit(args["comments"])).all()
     db.dispose()
     texts = [r.comment if r.position == 0 and r.comment else
-             (list(r.concerns or [""]) + [""])[max(r.position - (1 if r.comment else 0), 0)]
+             [*(r.concerns or []), ""][max(r.position - (1 if r.comment else 0), 0)]
              for r in rows]
     features = feature_space()
     started = time.perf_counter()

@@ -42,6 +42,8 @@ ANCHORS: dict[str, tuple[str, ...]] = {
         "go-live and rollout of the product",
         "kickoff, implementation plan and time to go live",
         "migrating our data and configuring the workspace at the start",
+        "onboarding new team members, new hires and new teams",
+        "setting up new users and getting each new team productive",
     ),
     "Training": (
         "training sessions and learning the product",
@@ -99,8 +101,8 @@ ANCHORS: dict[str, tuple[str, ...]] = {
         "configuring the product to our processes",
     ),
     "Adoption": (
-        "team adoption and usage of the product",
-        "people not logging in or using the tool",
+        "low usage: people not logging in or not using the tool any more",
+        "unused seats and teams that stopped using the product",
     ),
 }
 
