@@ -59,7 +59,8 @@ def demo_command(
     finally:
         db.dispose()
     console.print(Rule("Try it yourself"))
-    console.print(f"export DATABASE_URL=sqlite:///{database}\n"
+    console.print("(in the virtualenv: . .venv/bin/activate)\n"
+                  f"export DATABASE_URL=sqlite:///{database}\n"
                   "account-health report gamma\naccount-health dashboard --top 20\n"
                   "account-health backtest")
 
