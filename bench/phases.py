@@ -185,11 +185,13 @@ def p95(values: list[float]) -> float:
 
 def phase_slack(args: dict[str, Any]) -> dict[str, Any]:
     """200 signed /account-health requests over HTTP to the served app, fake Slack as the API."""
+    from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
     from sqlalchemy import select
     from tests.fakes.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack, SlackSender
 
     from account_health.config import load_settings
-    from account_health.slack.app import build_client, create_app, make_http_server
+    from account_health.slack.app import create_app, make_http_server
+    from account_health.slack.client import build_client
     from account_health.storage.db import open_database
     from account_health.storage.tables import AccountRow
 
@@ -204,7 +206,8 @@ def phase_slack(args: dict[str, Any]) -> dict[str, Any]:
     fake.add_channel("D0DM", is_channel=False, is_im=True)
     settings = load_settings(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
                              SLACK_API_URL=fake.api_url, DATABASE_URL=args["url"])
-    app = create_app(settings, client=build_client(settings, backoff_factor=0.01), db=db,
+    client = build_client(settings, interval=BackoffRetryIntervalCalculator(backoff_factor=0.01))
+    app = create_app(settings, client=client, db=db,
                      today=lambda: as_of, now=lambda: datetime.now(UTC))
     server = make_http_server(app, host="127.0.0.1", port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

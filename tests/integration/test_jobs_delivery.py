@@ -17,10 +17,11 @@ from tests.fakes.fake_slack import TOKEN, FakeSlack
 
 from account_health.config import Settings, load_settings
 from account_health.generator.portfolio import generate_portfolio
-from account_health.jobs.delivery import build_delivery_client, deliver_pending, reconcile
+from account_health.jobs.delivery import deliver_pending, reconcile
 from account_health.jobs.outbox import METADATA_EVENT
 from account_health.jobs.pipeline import run_and_deliver
 from account_health.jobs.settings import load_job_settings
+from account_health.slack.client import build_client
 from account_health.storage.db import Database
 from account_health.storage.delivery_tables import SENDING, SENT, AlertRow, OutboxRow
 from account_health.storage.importer import import_directory
@@ -63,7 +64,7 @@ def settings_for(fake: FakeSlack) -> Settings:
 
 def fast_client(settings: Settings) -> WebClient:
     """The delivery client with every retry interval at zero: no wall-clock sleeping."""
-    return build_delivery_client(settings, interval=FixedValueRetryIntervalCalculator(0),
+    return build_client(settings, interval=FixedValueRetryIntervalCalculator(0),
                                  rate_limit_jitter=0, timeout=2)
 
 

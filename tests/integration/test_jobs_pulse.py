@@ -16,10 +16,11 @@ from sqlalchemy import select
 from tests.fakes.fake_slack import TOKEN, FakeSlack, _Failure
 
 from account_health.config import load_settings
-from account_health.jobs.delivery import build_delivery_client, deliver_pending
+from account_health.jobs.delivery import deliver_pending
 from account_health.jobs.pulse import run_pulse_checks
 from account_health.jobs.settings import load_job_settings
 from account_health.slack.blocks.ids import OPEN_PULSE_CHECK, decode_target
+from account_health.slack.client import build_client
 from account_health.storage.db import Database
 from account_health.storage.delivery_tables import SENT, OutboxRow, PulseRequestRow
 from account_health.storage.tables import AccountRow, FeedbackRow, PersonRow
@@ -85,7 +86,7 @@ def test_a_thousand_champions_each_get_one_dm_at_a_working_hour_of_their_zone(
         sqlite_db: Database, fake: RateLimitedSlack) -> None:
     zones = add_champions(sqlite_db, fake, 1000)
     settings = load_settings(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url)
-    client = build_delivery_client(settings, interval=FixedValueRetryIntervalCalculator(0),
+    client = build_client(settings, interval=FixedValueRetryIntervalCalculator(0),
                                    rate_limit_jitter=0, timeout=5)
     drive(sqlite_db, client, hours=48)
     assert fake.limited > 100  # Slack really did push back
@@ -110,7 +111,7 @@ def test_answers_skip_people_and_one_reminder_follows_silence(
                                 role="champion", kind="nps", shape="user", score=9,
                                 submitted_at=MONDAY - timedelta(weeks=2), raw={}))
     settings = load_settings(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url)
-    client = build_delivery_client(settings, interval=FixedValueRetryIntervalCalculator(0),
+    client = build_client(settings, interval=FixedValueRetryIntervalCalculator(0),
                                    rate_limit_jitter=0)
     paris_ten = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Paris (p00002, p00010...)
     drive(sqlite_db, client, hours=1, start=paris_ten)
@@ -143,7 +144,7 @@ def test_a_champion_without_slack_is_pulse_checked_by_the_csm(
         session.add(PersonRow(id="jane", account_id="acme", role="champion", name="Jane"))
     fake.add_user("UCSMA", tz="Europe/Paris")
     settings = load_settings(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake.api_url)
-    client = build_delivery_client(settings, interval=FixedValueRetryIntervalCalculator(0),
+    client = build_client(settings, interval=FixedValueRetryIntervalCalculator(0),
                                    rate_limit_jitter=0)
     drive(sqlite_db, client, hours=1, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     [message] = fake.messages

@@ -16,9 +16,9 @@ from tests.fakes.fake_slack import TOKEN, FakeSlack
 
 from account_health.config import load_settings
 from account_health.jobs import claims
-from account_health.jobs.delivery import build_delivery_client
 from account_health.jobs.scheduler import DIGEST, ENGINE_RUN, start_scheduler, triggers
 from account_health.jobs.settings import load_job_settings
+from account_health.slack.client import build_client
 from account_health.storage.db import Database, open_database
 from account_health.storage.delivery_tables import JobClaimRow, OutboxRow
 from account_health.storage.importer import import_directory
@@ -72,7 +72,7 @@ def test_two_schedulers_run_a_missed_engine_run_and_digest_once(
     second_db = open_database(str(sqlite_db.url))
     schedulers = []
     for db in (sqlite_db, second_db):
-        client = build_delivery_client(settings, interval=FixedValueRetryIntervalCalculator(0),
+        client = build_client(settings, interval=FixedValueRetryIntervalCalculator(0),
                                        rate_limit_jitter=0)
         schedulers.append(start_scheduler(settings, db, client, job_settings=jobs,
                                           clock=lambda: NOW, paused=True))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from tests.fakes.fake_slack import (
     SIGNING_SECRET,
     TOKEN,
@@ -27,8 +28,9 @@ from tests.fakes.fake_slack import (
 from account_health.config import load_settings
 from account_health.generator.portfolio import generate_portfolio
 from account_health.services.reports import account_report
-from account_health.slack.app import build_client, create_app, make_http_server
+from account_health.slack.app import create_app, make_http_server
 from account_health.slack.blocks import ids
+from account_health.slack.client import build_client
 from account_health.storage import repository
 from account_health.storage.db import Database, open_database
 from account_health.storage.importer import import_directory
@@ -74,7 +76,7 @@ def sender(db: Database, fake: FakeSlack) -> Iterator[SlackSender]:
         SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url, DATABASE_URL=str(db.url),
     )  # fmt: skip
-    client = build_client(settings, backoff_factor=0.01)
+    client = build_client(settings, interval=BackoffRetryIntervalCalculator(backoff_factor=0.01))
     app = create_app(settings, client=client, db=db, today=lambda: AS_OF, now=lambda: NOW)
     server = make_http_server(app, host="127.0.0.1", port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -17,12 +17,12 @@ from account_health.domain.config import EngineConfig
 from account_health.jobs.alerts import AlertCounts, AlertRaiser
 from account_health.jobs.delivery import (
     DeliverySummary,
-    build_delivery_client,
     deliver_pending,
     pending_count,
 )
 from account_health.jobs.settings import JobSettings, load_job_settings
 from account_health.services.reports import RunSummary, run_engine
+from account_health.slack.client import build_client
 from account_health.storage.db import Database
 
 WAITING_FOR_SLACK = "delivery is waiting for Slack: set SLACK_BOT_TOKEN"
@@ -70,7 +70,7 @@ def run_and_deliver(
     raiser = AlertRaiser(job_settings, now)
     run = run_engine(db, as_of, config=config, on_report=raiser)
     if client is None and settings.slack_bot_token:
-        client = build_delivery_client(settings)
+        client = build_client(settings)
     delivery = None
     if client is not None:
         delivery = deliver_pending(db, client, now=now, respect_backoff=False)

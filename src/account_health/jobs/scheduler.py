@@ -30,12 +30,13 @@ from slack_sdk import WebClient
 
 from account_health.config import Settings
 from account_health.jobs import claims
-from account_health.jobs.delivery import build_delivery_client, deliver_pending
+from account_health.jobs.delivery import deliver_pending
 from account_health.jobs.digest import queue_digest, queue_ebr_summaries
 from account_health.jobs.escalation import escalate_overdue
 from account_health.jobs.pipeline import run_and_deliver
 from account_health.jobs.pulse import run_pulse_checks
 from account_health.jobs.settings import JobSettings, load_job_settings
+from account_health.slack.client import build_client
 from account_health.storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,7 @@ def start_background_scheduler(settings: Settings) -> BackgroundScheduler:
     """`serve`'s entry point: the database and Slack client from settings."""
     from account_health.storage.db import open_database
 
-    client = build_delivery_client(settings) if settings.slack_bot_token else None
+    client = build_client(settings) if settings.slack_bot_token else None
     if client is None:
         logger.warning("scheduler without SLACK_BOT_TOKEN: messages wait in the outbox")
     return start_scheduler(settings, open_database(settings.database_url), client)

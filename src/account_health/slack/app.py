@@ -18,18 +18,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
 from account_health.config import Settings
 from account_health.slack import listeners, security
 from account_health.slack.blocks.home import notice_home
 from account_health.slack.blocks.modals import notice_modal
+from account_health.slack.client import build_client
 from account_health.slack.startup import require_http_settings
 
 if TYPE_CHECKING:
@@ -41,23 +36,6 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-API_TIMEOUT_SECONDS = 10
-
-
-def build_client(settings: Settings, *, backoff_factor: float = 0.5) -> WebClient:
-    """The Web API client: Slack's base URL from settings, and slack_sdk's retries for
-    connection errors, rate limits (honouring Retry-After) and server errors."""
-    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff_factor)
-    return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=API_TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1, interval_calculator=interval),
-            RateLimitErrorRetryHandler(max_retry_count=1),
-            ServerErrorRetryHandler(max_retry_count=2, interval_calculator=interval),
-        ],
-    )
 
 
 def create_app(
