@@ -10,9 +10,11 @@ sample of accounts (exit 1 if not), measures `report` and `/account-health` late
 theme clustering, prints the table and writes bench/results.md with the machine's details.
 
 PostgreSQL: --postgres-url URL, or (as root, with Debian's postgresql installed) a throwaway
-cluster is started on 127.0.0.1 and stopped at the end. --baseline-src DIR runs every phase
-a second time with another source tree first on the path (e.g. a copy of the code before a
-change) and prints before, after and their ratio, all measured in this one run.
+cluster is started on 127.0.0.1 and stopped at the end. --skip import reuses the database
+(and the import figures) of the previous run of the same size, to re-measure the rest.
+--baseline-src DIR runs every phase a second time with another source tree first on the
+path (e.g. a copy of the code before a change) and prints before, after and their ratio,
+all measured in this one run.
 """
 
 from __future__ import annotations
@@ -143,10 +145,17 @@ def run_phase(name: str, args: dict[str, Any], src: Path | None) -> dict[str, An
 
 
 def bench_database(label: str, url: str, portfolio: Path, as_of: date, src: Path | None,
-                   requests: int, skip: set[str]) -> Results:
+                   requests: int, skip: set[str], saved: Path) -> Results:
+    """Every phase on one database; `saved` keeps the import's figures, so that a later
+    `--skip import` reuses the imported database and still reports them."""
     results = Results(label)
     common = {"url": url, "as_of": as_of.isoformat()}
-    results.phases["import"] = run_phase("import", {**common, "dir": str(portfolio)}, src)
+    if "import" in skip and saved.exists():
+        results.phases["import"] = json.loads(saved.read_text())
+        console.log(f"import: reusing the database and figures of {saved}")
+    else:
+        results.phases["import"] = run_phase("import", {**common, "dir": str(portfolio)}, src)
+        saved.write_text(json.dumps(results.phases["import"]))
     if "engine" not in skip:
         results.phases["engine"] = run_phase("engine", common, src)
         run_id = results.phases["engine"]["run_id"]
@@ -163,21 +172,24 @@ def bench_database(label: str, url: str, portfolio: Path, as_of: date, src: Path
 # --- databases --------------------------------------------------------------------------------
 
 
-def fresh_sqlite(out: Path, name: str) -> str:
+def fresh_sqlite(out: Path, name: str, keep: bool = False) -> str:
     path = out / f"{name}.db"
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm") if not keep else ():
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
 
 
-def fresh_postgres(server_url: str, name: str) -> str:
+def fresh_postgres(server_url: str, name: str, keep: bool = False) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                    {"name": name}).first()
+        if not (keep and exists):
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
@@ -330,7 +342,9 @@ def main() -> int:
     parser.add_argument("--baseline-src", type=Path,
                         help="also run every phase with this source tree (the 'before')")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=("engine", "report", "slack", "themes"))
+                        choices=("import", "engine", "report", "slack", "themes"),
+                        help="leave a phase out; 'import' reuses the database and import "
+                        "figures of the previous run of the same size (SQLite, or --postgres-url)")
     parser.add_argument("--results", type=Path, default=BENCH / "results.md")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -342,21 +356,23 @@ def main() -> int:
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     with _postgres_server(args, kinds) as server:
         for kind in kinds:
-            def url_for(name: str, kind: str = kind) -> str:
+            keep = "import" in skip
+
+            def url_for(name: str, kind: str = kind, keep: bool = keep) -> str:
                 if kind == "sqlite":
-                    return fresh_sqlite(args.out, name)
+                    return fresh_sqlite(args.out, name, keep)
                 assert server is not None
-                return fresh_postgres(server, name)
+                return fresh_postgres(server, name, keep)
 
             name = f"bench_{args.accounts}"
             before = None
             if args.baseline_src:
                 before = bench_database("before", url_for(name + "_before"), portfolio,
                                         args.as_of, args.baseline_src.resolve(), args.requests,
-                                        skip)
+                                        skip, args.out / f"{kind}-{name}_before-import.json")
             url = url_for(name)
             after = bench_database("after", url, portfolio, args.as_of, None, args.requests,
-                                   skip)
+                                   skip, args.out / f"{kind}-{name}-import.json")
             info[f"{kind} version"] = database_versions(url)
             title = (f"{kind}: {args.accounts:,} accounts "
                      f"({after.get('import', 'rows'):,} import rows)")

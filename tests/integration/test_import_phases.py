@@ -1,15 +1,18 @@
-"""The import's two phases (load, then text analysis of each distinct text once) and the
-engine's batched lookups, on SQLite."""
+"""The import's two phases (load, then text analysis of each distinct text once), the
+engine's batched lookups and fast loading, on SQLite and PostgreSQL (conftest's `db`)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 import account_health.storage.bulk as bulk
 from account_health.domain.engine import build_report
@@ -25,11 +28,6 @@ from account_health.storage.repository import (
 from account_health.storage.tables import CommentAnalysisRow, FeedbackRow
 
 GOOD = Path(__file__).parent.parent / "fixtures" / "import_good"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    return open_database(f"sqlite:///{tmp_path / 'phases.db'}")
 
 
 def _with_repeated_comments(tmp_path: Path, copies: int) -> Path:
@@ -105,3 +103,111 @@ def test_batched_snapshot_lookup_equals_the_per_account_one(db: Database) -> Non
         for account_id in [*ids, "nope"]:
             assert batched.get(account_id) == latest_snapshot(session, account_id, before)
         assert set(batched) == set(ids[:2])
+
+
+def test_fast_loading_equals_the_orm_rows(db: Database, tmp_path: Path) -> None:
+    """iter_account_data's raw-tuple paths (usage, concerns, analysis names) read exactly
+    what the ORM reads."""
+    from account_health.domain.models import UsageWeek
+    from account_health.generator.portfolio import generate_portfolio
+    from account_health.storage.repository import _feedback, iter_account_data
+    from account_health.storage.tables import UsageWeekRow
+
+    day = date(2025, 6, 30)
+    generate_portfolio(tmp_path / "p", accounts=4, seed=3, as_of=day)
+    import_directory(db, tmp_path / "p", progress=False)
+    as_of = date(2025, 3, 31)
+    with db.session() as session:
+        loaded = list(iter_account_data(session, as_of))
+        assert loaded
+        for data in loaded:
+            rows = session.scalars(select(UsageWeekRow).where(
+                UsageWeekRow.account_id == data.account.id, UsageWeekRow.week <= as_of)
+                .order_by(UsageWeekRow.week, UsageWeekRow.person_id))
+            assert data.usage == tuple(UsageWeek(r.account_id, r.person_id, r.week, r.logins,
+                                                 r.features_used, r.new_features_adopted)
+                                       for r in rows)
+            for feedback in data.feedback:
+                row = session.get(FeedbackRow, feedback.id)
+                assert row is not None
+                core = session.execute(select(FeedbackRow.__table__)
+                                       .where(FeedbackRow.id == feedback.id)).one()
+                assert feedback == _feedback(core, feedback.analysis)  # the row-by-row path
+                assert feedback.submitted_at.tzinfo is not None
+                assert feedback.concerns == tuple(row.concerns or ())
+                stored = session.scalars(select(CommentAnalysisRow).where(
+                    CommentAnalysisRow.feedback_id == feedback.id)
+                    .order_by(CommentAnalysisRow.position)).all()
+                assert [(a.signals, a.competitors, a.topic) for a in feedback.analysis] == [
+                    (frozenset(s.signals or ()), frozenset(s.competitors or ()), s.topic)
+                    for s in stored]
+        assert any(f.concerns for data in loaded for f in data.feedback)
+        assert any(a.signals for data in loaded for f in data.feedback for a in f.analysis)
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 6, 30), date(2025, 3, 16), date(2024, 9, 2)])
+def test_the_runs_usage_window_gives_the_same_reports_as_the_whole_history(
+        sqlite_db: Database, tmp_path: Path, as_of: date) -> None:
+    from account_health.generator.portfolio import generate_portfolio
+    from account_health.storage.repository import iter_account_data, usage_window_start
+
+    generate_portfolio(tmp_path / "p", accounts=40, seed=11, as_of=date(2025, 6, 30))
+    import_directory(sqlite_db, tmp_path / "p", progress=False)
+    config = load_engine_config()
+    since = usage_window_start(as_of, config.health.recent_weeks, config.health.baseline_weeks)
+    with sqlite_db.session() as session:
+        whole = list(iter_account_data(session, as_of))
+        window = list(iter_account_data(session, as_of, usage_since=since, batch_size=7))
+    assert [d.account.id for d in whole] == [d.account.id for d in window]
+    read, everything = (sum(len(d.usage) for d in data) for data in (window, whole))
+    assert read <= everything and (as_of != date(2025, 6, 30) or read < everything / 2)
+    for full, windowed in zip(whole, window, strict=True):
+        assert build_report(windowed, as_of, config).model_dump() == \
+            build_report(full, as_of, config).model_dump(), full.account.id
+
+
+def test_copy_writes_exactly_what_executemany_writes(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL large batches go through COPY + INSERT ... SELECT ... ON CONFLICT; the
+    stored rows, and a re-import's counts, are the same as through executemany."""
+    from tests.integration.test_import import fingerprint
+
+    from account_health.generator.portfolio import generate_portfolio
+
+    folder = tmp_path / "p"
+    generate_portfolio(folder, accounts=3, seed=5, as_of=date(2025, 6, 30))
+    prints = []
+    for copy_min in (10**9, 1):
+        monkeypatch.setattr(bulk, "COPY_MIN_ROWS", copy_min)
+        with _fresh_database(database_url, f"w{copy_min}") as database:
+            first = import_directory(database, folder, progress=False)
+            again = import_directory(database, folder, progress=False)
+            assert first.changed > 0 and again.changed == 0
+            prints.append({name: digest for name, digest in fingerprint(database).items()
+                           if name not in {"comment_analysis", "llm_cache"}})  # analysed_at
+    assert prints[0] == prints[1]
+
+
+@contextmanager
+def _fresh_database(url: str, tag: str) -> Iterator[Database]:
+    """An empty database beside the test's own (one per write path), dropped afterwards."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = open_database(url.replace(".db", f"-{tag}.db"))
+        try:
+            yield database
+        finally:
+            database.dispose()
+        return
+    name = f"{parsed.database}_{tag}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    database = open_database(parsed.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -42,6 +43,7 @@ from account_health.storage.repository import (
     list_accounts,
     load_account_data,
     save_snapshots,
+    usage_window_start,
 )
 from account_health.storage.tables import AccountRow, EngineRunRow
 
@@ -265,6 +267,7 @@ def run_engine(
     tally = ResponseRateTally(as_of, config.portfolio.months)
     reports_light: list[Report] = []
     prepare = getattr(on_report, "prepare", None)  # e.g. AlertRaiser: one query per batch
+    since = usage_window_start(as_of, config.health.recent_weeks, config.health.baseline_weeks)
     try:
         prepare_texts(db)
         for ids in _account_batches(db, batch_size):
@@ -273,7 +276,8 @@ def run_engine(
                 if prepare is not None:
                     prepare(session, ids)
                 reports = []
-                for data in iter_account_data(session, as_of, ids, batch_size=batch_size):
+                for data in iter_account_data(session, as_of, ids, batch_size=batch_size,
+                                              usage_since=since):
                     previous = previous_of.get(data.account.id)
                     report = build_report(data, as_of, config, previous)
                     reports.append(report)
@@ -322,8 +326,15 @@ def prepare_texts(db: Database) -> tuple[int, int]:
 
 
 def _sentiment_only(report: Report) -> Report:
-    """Keep what portfolio metrics read, not the whole report (10,000 accounts)."""
-    return report.model_copy(update={"themes": [], "signals": [], "routing": [], "roles": []})
+    """Keep only what portfolio metrics read (the sentiment summary): 10,000 whole reports
+    would hold hundreds of MiB until the end of the run. A copy of one empty shell, so no
+    validation (nor pydantic's default factories) per account."""
+    return _sentiment_shell().model_copy(update={"sentiment": report.sentiment})
+
+
+@cache
+def _sentiment_shell() -> Report:
+    return Report.model_construct()
 
 
 # --- backtest --------------------------------------------------------------------------------

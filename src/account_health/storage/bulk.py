@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, cast, delete, select, tuple_
+from sqlalchemy import Connection, String, Table, cast, column, delete, select, table, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from account_health.domain.models import CommentAnalysis
@@ -59,9 +59,46 @@ class TableWriter:
             else:
                 counts.unchanged += 1
         counts.unchanged += len(rows) - len(unique)
-        if changed:
+        if changed and self._can_copy(changed):
+            self._copy_upsert(changed)
+        elif changed:
             execute_many(self.connection, self._upsert(changed[0].keys()), changed)
         return counts, changed
+
+    def _can_copy(self, rows: Sequence[Row]) -> bool:
+        """PostgreSQL, a large batch, and no column default left for SQLAlchemy to fill."""
+        if self.connection.dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
+            return False
+        names = rows[0].keys()
+        return not any(column.default is not None and column.name not in names
+                       for column in self.table.c)
+
+    def _copy_upsert(self, rows: Sequence[Row]) -> None:
+        """COPY the batch into a temporary staging table, then one INSERT ... SELECT ... ON
+        CONFLICT: the same upsert as `_upsert`, with PostgreSQL's fastest way in. The values
+        go through the same bind processors (UTC datetimes, JSON text) as executemany's."""
+        names = list(rows[0].keys())
+        dialect = self.connection.dialect
+        processors = [self.table.c[name].type._cached_bind_processor(dialect) for name in names]
+        staging = f"ah_staging_{self.table.name}_{len(names)}"
+        quoted = ", ".join(f'"{name}"' for name in names)
+        self.connection.exec_driver_sql(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" ON COMMIT DROP AS '
+            f'SELECT {quoted} FROM "{self.table.name}" WITH NO DATA')
+        dbapi = self.connection.connection.dbapi_connection
+        assert dbapi is not None
+        with dbapi.cursor() as cursor, \
+                cursor.copy(f'COPY "{staging}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([convert(row[name]) if convert is not None else row[name]
+                                for name, convert in zip(names, processors, strict=True)])
+        source = table(staging, *(column(name) for name in names))
+        statement = postgresql.insert(self.table).from_select(names, select(*source.c))
+        updates = {name: statement.excluded[name] for name in names if name not in self.keys}
+        self.connection.execute(
+            statement.on_conflict_do_update(index_elements=self.keys, set_=updates) if updates
+            else statement.on_conflict_do_nothing(index_elements=self.keys))
+        self.connection.exec_driver_sql(f'TRUNCATE "{staging}"')
 
     def _key(self, row: Row) -> tuple[Any, ...]:
         return tuple(row[name] for name in self.keys)
@@ -99,6 +136,7 @@ class TableWriter:
 
 
 ACCOUNTS_PER_LOOKUP = 20  # above this many accounts in a batch, look rows up by their keys
+COPY_MIN_ROWS = 500  # PostgreSQL: batches at least this large are written through COPY
 
 
 def execute_many(connection: Connection, statement: Any, rows: Sequence[Row]) -> None:

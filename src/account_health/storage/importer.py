@@ -20,6 +20,7 @@ import csv
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -192,7 +193,7 @@ def import_directory(db: Database, directory: Path, *, skip_invalid: bool = Fals
     if skip_invalid and rejects_path is None:
         rejects_path = Path(f"import-rejects-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.jsonl")
     started = time.perf_counter()
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, _bulk_settings(connection):
         run = _ImportRun(connection, summary, skip_invalid, rejects_path, progress)
         try:
             with connection.begin() as transaction:
@@ -219,6 +220,28 @@ def import_directory(db: Database, directory: Path, *, skip_invalid: bool = Fals
             summary.errors, summary,
         )
     return summary
+
+
+IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache while importing (the default is 2 MiB)
+
+
+@contextmanager
+def _bulk_settings(connection: Connection) -> Iterator[None]:
+    """A large SQLite page cache for the import's connection (B-tree inserts of millions of
+    rows stay in memory), restored afterwards; durability is unchanged (WAL, synchronous
+    NORMAL, as every connection)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    connection.commit()
+    try:
+        yield
+    finally:
+        if not connection.closed and not connection.invalidated:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
+            connection.commit()
 
 
 class _ImportRun:

@@ -6,13 +6,14 @@ Every function takes a Session and returns plain records from `domain/models.py`
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from account_health.domain.models import (
@@ -36,7 +37,6 @@ from account_health.domain.report import Report
 from account_health.storage.bulk import (
     CommentAnalyser,
     TableWriter,
-    analysis_from_row,
     execute_many,
 )
 from account_health.storage.tables import (
@@ -93,33 +93,49 @@ def load_account_data(session: Session, account_id: str, as_of: date) -> Account
 
 
 def iter_account_data(session: Session, as_of: date, account_ids: Sequence[str] | None = None,
-                      batch_size: int = 500) -> Iterator[AccountData]:
+                      batch_size: int = 500, usage_since: date | None = None
+                      ) -> Iterator[AccountData]:
     """AccountData for many accounts, `batch_size` at a time, a few IN queries per batch.
 
     Accounts come in id order (all of them when `account_ids` is None); unknown ids are skipped.
+    `usage_since` (see `usage_window_start`) reads only the weekly usage the engine's report
+    depends on instead of the whole history: most of a run's rows.
     """
     if account_ids is None:
         ids = list(session.scalars(select(AccountRow.id).order_by(AccountRow.id)))
     else:
         ids = list(dict.fromkeys(account_ids))
     for start in range(0, len(ids), batch_size):
-        yield from _load_batch(session, ids[start:start + batch_size], as_of)
+        yield from _load_batch(session, ids[start:start + batch_size], as_of, usage_since)
 
 
-def _load_batch(session: Session, ids: list[str], as_of: date) -> Iterator[AccountData]:
+USAGE_MARGIN_WEEKS = 2
+
+
+def usage_window_start(as_of: date, recent_weeks: int, baseline_weeks: int) -> date:
+    """The first week whose usage rows a report as of `as_of` reads in full.
+
+    The engine compares the last `recent_weeks` complete weeks with the `baseline_weeks`
+    before them; older rows matter only as the account's first week (where its weeks start)
+    and as each person's last week with a new feature adopted. `_usage_of` keeps exactly
+    those, so the report is the same as with the whole history (the benchmark checks it
+    against `load_account_data`, which reads everything, and so does a test).
+    """
+    last_monday = as_of - timedelta(days=as_of.weekday())
+    weeks = recent_weeks + baseline_weeks + USAGE_MARGIN_WEEKS
+    return last_monday - timedelta(weeks=weeks)
+
+
+def _load_batch(session: Session, ids: list[str], as_of: date,
+                usage_since: date | None = None) -> Iterator[AccountData]:
     end = end_of_day(as_of)
     accounts = {row.id: row for row in session.connection().execute(
         select(AccountRow.__table__).where(AccountRow.id.in_(ids)))}
     people = _grouped(session, select(PersonRow.__table__).where(PersonRow.account_id.in_(ids))
                       .order_by(PersonRow.id), lambda row: _person(row, end))
     analysis = _analysis_for(session, ids, end)
-    feedback = _grouped(session, select(*_FEEDBACK_COLUMNS).where(
-        FeedbackRow.account_id.in_(ids), FeedbackRow.submitted_at <= end)
-        .order_by(FeedbackRow.submitted_at, FeedbackRow.id),
-        lambda row: _feedback(row, analysis.get(row.id, ())))
-    usage = _grouped(session, select(UsageWeekRow.__table__).where(
-        UsageWeekRow.account_id.in_(ids), UsageWeekRow.week <= as_of)
-        .order_by(UsageWeekRow.week, UsageWeekRow.person_id), _usage)
+    feedback = _feedback_of(session, ids, end, analysis)
+    usage = _usage_of(session, ids, as_of, usage_since)
     touchpoints = _grouped(session, select(TouchpointRow.__table__).where(
         TouchpointRow.account_id.in_(ids), TouchpointRow.at <= end)
         .order_by(TouchpointRow.at, TouchpointRow.id), _touchpoint)
@@ -144,15 +160,92 @@ def _load_batch(session: Session, ids: list[str], as_of: date) -> Iterator[Accou
         )
 
 
-_FEEDBACK_COLUMNS = [column for column in FeedbackRow.__table__.c
-                     if column.name not in {"raw", "context", "shape", "title"}]
+_FEEDBACK_COLUMNS = ("id", "account_id", "kind", "submitted_at", "person_id", "role", "score",
+                     "overall_satisfaction", "value_realization", "renewal_likelihood",
+                     "expansion_interest", "comment", "concerns")
+
+
+def _feedback_of(session: Session, ids: list[str], end: datetime,
+                 analysis: Mapping[str, tuple[CommentAnalysis, ...]]
+                 ) -> dict[str, list[Feedback]]:
+    """Responses grouped by account, oldest first, with their stored text analysis."""
+    f = FeedbackRow.__table__.c
+    query = (select(*(f[name] for name in _FEEDBACK_COLUMNS))
+             .where(f.account_id.in_(ids), f.submitted_at <= end)
+             .order_by(f.submitted_at, f.id))
+    groups: dict[str, list[Feedback]] = defaultdict(list)
+    for (feedback_id, account_id, kind, submitted_at, person_id, role, score, satisfaction,
+         value, renewal, expansion, comment, concerns) in _raw_rows(session, query):
+        groups[account_id].append(Feedback(
+            id=feedback_id, account_id=account_id, kind=_FEEDBACK_KINDS[kind],
+            submitted_at=_utc(submitted_at), person_id=person_id,
+            role=_ROLES[role] if role else None, score=score,
+            overall_satisfaction=satisfaction, value_realization=value,
+            renewal_likelihood=renewal,
+            expansion_interest=ExpansionInterest(expansion) if expansion else None,
+            comment=comment, concerns=_stored_list(concerns),
+            analysis=analysis.get(feedback_id, ()),
+        ))
+    return groups
 
 
 def _grouped(session: Session, query: Any, convert: Any) -> dict[str, list[Any]]:
     """Rows of `query` converted and grouped by account (Core rows: cheap at scale)."""
     groups: dict[str, list[Any]] = defaultdict(list)
-    for row in session.connection().execute(query):
+    for row in session.connection().execute(query).fetchall():
         groups[row.account_id].append(convert(row))
+    return groups
+
+
+def _raw_rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
+    """The driver's plain tuples for `query`: the SQL is rendered once with its values as
+    escaped literals (ids, dates), with none of SQLAlchemy's per-row result processing
+    (the loaders below convert what they read themselves). For the few queries that read
+    millions of rows in an engine run."""
+    connection = session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _utc(value: Any) -> datetime:
+    """A stored timestamp as aware UTC, as `UTCDateTime` reads it (SQLite: naive UTC text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _usage_of(session: Session, ids: list[str], as_of: date, since: date | None = None
+              ) -> dict[str, list[UsageWeek]]:
+    """Weekly usage grouped by account: the bulk of what a run reads (millions of rows), so
+    the driver's plain tuples (the SQL rendered once, values are ids and a date), and on
+    SQLite the week's ISO text parsed by `date.fromisoformat`. With `since`: the rows from
+    that week on, the account's first week, and each person's last week with a new feature
+    adopted before it (see `usage_window_start`)."""
+    u = UsageWeekRow
+    scope = (u.account_id.in_(ids), u.week <= as_of)
+    condition: Any = and_(*scope)
+    if since is not None:
+        first_weeks = select(u.account_id, func.min(u.week)).where(*scope).group_by(u.account_id)
+        last_adopted = (select(u.person_id, func.max(u.week))
+                        .where(*scope, u.week < since, u.new_features_adopted > 0)
+                        .group_by(u.person_id))
+        condition = and_(condition, or_(u.week >= since,
+                                        tuple_(u.account_id, u.week).in_(first_weeks),
+                                        tuple_(u.person_id, u.week).in_(last_adopted)))
+    query = (select(u.account_id, u.person_id, u.week, u.logins, u.features_used,
+                    u.new_features_adopted)
+             .where(condition).order_by(u.week, u.person_id))
+    groups: dict[str, list[UsageWeek]] = defaultdict(list)
+    parse = date.fromisoformat
+    for account_id, person_id, day, logins, features, adopted in _raw_rows(session, query):
+        groups[account_id].append(UsageWeek(account_id, person_id,
+                                            parse(day) if isinstance(day, str) else day,
+                                            logins, features, adopted))
     return groups
 
 
@@ -166,9 +259,29 @@ def _analysis_for(session: Session, ids: list[str], end: datetime
         .order_by(t.feedback_id, t.position)
     )
     found: dict[str, list[CommentAnalysis]] = defaultdict(list)
-    for row in session.connection().execute(query):
-        found[row.feedback_id].append(analysis_from_row(row))
+    for feedback_id, _position, sentiment, signals, competitors, topic in \
+            _raw_rows(session, query):
+        found[feedback_id].append(CommentAnalysis(
+            sentiment=sentiment, signals=_names(signals), competitors=_names(competitors),
+            topic=topic))
     return {key: tuple(value) for key, value in found.items()}
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def _names(stored: Any) -> frozenset[str]:
+    """A JSON list of names as stored (text on SQLite, already parsed by psycopg)."""
+    if stored is None or stored == "[]":
+        return _NO_NAMES
+    return frozenset(json.loads(stored) if isinstance(stored, str) else stored)
+
+
+def _stored_list(stored: Any) -> tuple[Any, ...]:
+    """A JSON list as stored (text on SQLite, already parsed by psycopg) as a tuple."""
+    if stored is None or stored == "[]":
+        return ()
+    return tuple((json.loads(stored) if isinstance(stored, str) else stored) or ())
 
 
 # --- feedback from Slack ---------------------------------------------------------------
@@ -269,6 +382,10 @@ def _snapshot(row: Any) -> SnapshotRecord:
 
 # --- rows to domain records ------------------------------------------------------------
 
+# stored values were validated on the way in: a dict lookup instead of Enum(value) per row
+_ROLES = {member.value: member for member in Role}
+_FEEDBACK_KINDS = {member.value: member for member in FeedbackKind}
+
 
 def _account(row: Any) -> Account:
     return Account(
@@ -283,7 +400,7 @@ def _person(row: Any, end: datetime) -> Person:
         return moment if moment is not None and moment <= end else None
 
     return Person(
-        id=row.id, account_id=row.account_id, role=Role(row.role), name=row.name,
+        id=row.id, account_id=row.account_id, role=_ROLES[row.role], name=row.name,
         email=row.email, title=row.title, slack_user_id=row.slack_user_id, active=row.active,
         last_login=known(row.last_login), left_at=known(row.left_at),
     )
@@ -291,21 +408,14 @@ def _person(row: Any, end: datetime) -> Person:
 
 def _feedback(row: Any, analysis: tuple[CommentAnalysis, ...]) -> Feedback:
     return Feedback(
-        id=row.id, account_id=row.account_id, kind=FeedbackKind(row.kind),
+        id=row.id, account_id=row.account_id, kind=_FEEDBACK_KINDS[row.kind],
         submitted_at=row.submitted_at, person_id=row.person_id,
-        role=Role(row.role) if row.role else None, score=row.score,
+        role=_ROLES[row.role] if row.role else None, score=row.score,
         overall_satisfaction=row.overall_satisfaction, value_realization=row.value_realization,
         renewal_likelihood=row.renewal_likelihood,
         expansion_interest=ExpansionInterest(row.expansion_interest)
         if row.expansion_interest else None,
-        comment=row.comment, concerns=tuple(row.concerns or ()), analysis=analysis,
-    )
-
-
-def _usage(row: Any) -> UsageWeek:
-    return UsageWeek(
-        account_id=row.account_id, person_id=row.person_id, week=row.week, logins=row.logins,
-        features_used=row.features_used, new_features_adopted=row.new_features_adopted,
+        comment=row.comment, concerns=_stored_list(row.concerns), analysis=analysis,
     )
 
 
