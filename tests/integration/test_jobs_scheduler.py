@@ -109,3 +109,27 @@ def _finished(db: Database) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(JobClaimRow).where(
             JobClaimRow.status == "finished")) or 0
+
+
+def test_the_digest_waits_for_a_running_engine_run_and_gives_up_on_one_that_never_came(
+        sqlite_db: Database) -> None:
+    due = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    clock = {"t": 0.0}
+    events: list[str] = []
+
+    def sleep(seconds: float) -> None:  # a fake clock: the run finishes after 3 polls
+        clock["t"] += seconds
+        events.append("poll")
+        if len(events) == 3:
+            claims.finish(sqlite_db, ENGINE_RUN, due)
+
+    assert claims.claim(sqlite_db, ENGINE_RUN, due)
+    status = claims.wait_until_done(sqlite_db, ENGINE_RUN, due, sleep=sleep,
+                                    clock=lambda: clock["t"])
+    assert (status, len(events)) == ("finished", 3)
+
+    never = due + timedelta(days=1)
+    clock["t"], events[:] = 0.0, ["x", "x", "x"]  # no more finishing
+    assert claims.wait_until_done(sqlite_db, ENGINE_RUN, never, appear_within=5, poll=1,
+                                  sleep=sleep, clock=lambda: clock["t"]) is None
+    assert clock["t"] == 5

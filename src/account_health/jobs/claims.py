@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
@@ -55,3 +57,30 @@ def finish(db: Database, job_id: str, scheduled_for: datetime, error: str | None
             row.status = "failed" if error else "finished"
             row.error = error
             row.finished_at = datetime.now(UTC)
+
+
+def wait_until_done(
+    db: Database, job_id: str, scheduled_for: datetime, *,
+    appear_within: float = 30.0, finish_within: float = 1800.0, poll: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+) -> str | None:
+    """Wait for the run of `job_id` at `scheduled_for` to end; returns its final status.
+
+    A run that is not claimed within `appear_within` seconds is taken as not happening
+    (None); one still running after `finish_within` seconds is left running ("running").
+    """
+    started = clock()
+    while True:
+        status = _status(db, job_id, scheduled_for)
+        waited = clock() - started
+        if status not in (None, "running"):
+            return status
+        if (status is None and waited >= appear_within) or waited >= finish_within:
+            return status
+        sleep(poll)
+
+
+def _status(db: Database, job_id: str, scheduled_for: datetime) -> str | None:
+    with db.session() as session:
+        return session.scalar(select(JobClaimRow.status).where(
+            JobClaimRow.job_id == job_id, JobClaimRow.scheduled_for == scheduled_for))

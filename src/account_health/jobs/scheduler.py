@@ -121,6 +121,11 @@ def _engine_run(runtime: Runtime, now: datetime, scheduled: datetime) -> None:
 
 
 def _digest(runtime: Runtime, now: datetime, scheduled: datetime) -> None:
+    # The digest reports the latest snapshots. When the engine run due before it is still
+    # going (both were missed while down and fire together at start), let it finish first.
+    engine_due = claims.latest_fire_time(runtime.triggers[ENGINE_RUN], scheduled)
+    if engine_due is not None:
+        claims.wait_until_done(runtime.db, ENGINE_RUN, engine_due)
     queue_digest(runtime.db, runtime.jobs, runtime.today(scheduled), now)
     _deliver(runtime, now)
 
