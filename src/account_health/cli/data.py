@@ -59,8 +59,12 @@ def summary_table(summary: ImportSummary) -> Table:
     for item in summary.files:
         table.add_row(item.file, *(f"{value:,}" for value in (
             item.read, item.inserted, item.updated, item.unchanged, item.rejected)))
-    if summary.comments_analysed:
-        table.caption = f"{summary.comments_analysed:,} comment text(s) analysed"
+    rows = sum(item.read for item in summary.files)
+    table.caption = (
+        f"load: {rows:,} rows in {summary.load_seconds:.1f}s; text analysis: "
+        f"{summary.comments_total:,} comment text(s) in {summary.analysis_seconds:.1f}s "
+        f"({summary.comments_analysed:,} distinct analysed, {summary.comments_reused:,} reused)"
+    )
     return table
 
 
