@@ -251,8 +251,13 @@ def test_pulse_check_from_a_dm_button_is_saved_once_and_shows_in_the_next_report
     assert len(confirmations) == 1 and confirmations[0].params["channel"] == CSM
     with db.session() as session:
         after = account_report(session, "beta-inc", AS_OF)
-    assert after.sentiment != before.sentiment or after.themes != before.themes or \
-        after.signals != before.signals or concern in after.model_dump_json()
+    # The concern is text like any other: it raises the seed's critical churn signal,
+    # with the champion's own words as its evidence.
+    evaluating = "churn_risk:evaluating_alternatives"
+    assert evaluating not in {s.key for s in before.signals}
+    (signal,) = [s for s in after.signals if s.key == evaluating]
+    assert signal.severity == "critical"
+    assert any(concern in e.what for e in signal.evidence)
 
 
 def test_modal_validation_errors_are_inline_and_save_nothing(
