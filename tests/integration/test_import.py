@@ -113,7 +113,7 @@ def test_reimporting_the_same_folder_changes_nothing(db: Database, monkeypatch) 
     calls: list[int] = []
     original = bulk.analyse_texts
     monkeypatch.setattr(bulk, "analyse_texts",
-                        lambda texts: calls.append(len(texts)) or original(texts))
+                        lambda texts, llm=None: calls.append(len(texts)) or original(texts, llm))
 
     summary = run_import(db, GOOD)
 
@@ -138,7 +138,7 @@ def test_changed_rows_are_updated_in_place_and_only_changed_texts_reanalysed(
     seen: list[str] = []
     original = bulk.analyse_texts
     monkeypatch.setattr(bulk, "analyse_texts",
-                        lambda texts: seen.extend(texts) or original(texts))
+                        lambda texts, llm=None: seen.extend(texts) or original(texts, llm))
 
     summary = run_import(db, folder)
 

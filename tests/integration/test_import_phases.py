@@ -49,7 +49,8 @@ def test_each_distinct_text_is_analysed_once_across_the_import_and_the_store(
         db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     analysed: list[str] = []
     real = bulk.analyse_texts
-    monkeypatch.setattr(bulk, "analyse_texts", lambda texts: analysed.extend(texts) or real(texts))
+    monkeypatch.setattr(bulk, "analyse_texts",
+                        lambda texts, llm=None: analysed.extend(texts) or real(texts, llm))
     folder = _with_repeated_comments(tmp_path, 5)
     summary = import_directory(db, folder, progress=False)
 

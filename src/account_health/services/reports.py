@@ -151,7 +151,14 @@ def account_report(
 def ebr_agenda(
     session: Session, account_id: str, as_of: date, config: EngineConfig | None = None
 ) -> str:
-    return render_ebr_agenda(account_report(session, account_id, as_of, config))
+    """The seed's EBR agenda; with an LLM configured, headed by its drafted summary."""
+    from account_health.text.store import configured_llm
+
+    agenda = render_ebr_agenda(account_report(session, account_id, as_of, config))
+    llm = configured_llm(session)
+    summary = llm.draft_ebr_summary(agenda) if llm is not None else None
+    return agenda if summary is None else f"Summary (drafted by {llm.options.model}): " \
+        f"{summary}\n\n{agenda}"
 
 
 # --- dashboard -------------------------------------------------------------------------------
@@ -313,7 +320,11 @@ def prepare_texts(db: Database) -> tuple[int, int]:
     model was unavailable), then rebuild the theme catalogue and topics (reports read
     comment_analysis.topic). Returns (texts analysed, topics changed)."""
     from account_health.storage.bulk import analyse_feedback, pending_feedback_ids
-    from account_health.text.store import activate_stored_catalogue, rebuild_themes
+    from account_health.text.store import (
+        activate_stored_catalogue,
+        configured_llm,
+        rebuild_themes,
+    )
 
     with db.session() as session:
         pending = pending_feedback_ids(session.connection())
@@ -321,7 +332,7 @@ def prepare_texts(db: Database) -> tuple[int, int]:
         if pending:
             activate_stored_catalogue(session)
             analysed = analyse_feedback(session.connection(), pending).analysed
-        rebuilt = rebuild_themes(session)
+        rebuilt = rebuild_themes(session, llm=configured_llm(session))
     return analysed, rebuilt.topics_changed
 
 

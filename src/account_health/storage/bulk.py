@@ -11,13 +11,17 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, String, Table, cast, column, delete, select, table, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from account_health.domain.models import CommentAnalysis
 from account_health.storage.tables import CommentAnalysisRow, FeedbackRow, utcnow
+
+if TYPE_CHECKING:
+    from account_health.text.llm import LlmProvider
 
 Row = dict[str, Any]
 
@@ -190,14 +194,11 @@ class _Analysed:
     analyzer: str
 
 
-def analyse_texts(texts: list[str]) -> list[_Analysed]:
-    """`text.analyze_texts` (analysis + embedding + analyzer name), or `analyze_comments`."""
-    import account_health.text as text_analysis
+def analyse_texts(texts: list[str], llm: LlmProvider | None = None) -> list[_Analysed]:
+    """`text.analyze_texts`: the analysis, the embedding and the analyzer's name."""
+    from account_health.text import analyze_texts
 
-    full = getattr(text_analysis, "analyze_texts", None)
-    if full is not None:
-        return [_Analysed(r.analysis, r.embedding, r.analyzer) for r in full(texts)]
-    return [_Analysed(a, None, "analyze_comments") for a in text_analysis.analyze_comments(texts)]
+    return [_Analysed(r.analysis, r.embedding, r.analyzer) for r in analyze_texts(texts, llm=llm)]
 
 
 def feedback_texts(row: Row) -> list[str]:
@@ -218,7 +219,12 @@ class CommentAnalyser:
     CACHE_LIMIT = 100_000
 
     def __init__(self, connection: Connection) -> None:
+        from account_health.text.store import configured_llm
+
         self.connection = connection
+        # With OPENAI_API_KEY set the LLM classifies text signals too (budgeted, cached in
+        # llm_cache inside this transaction); any failure keeps the offline analysis.
+        self.llm = configured_llm(Session(bind=connection))
         self.table = CommentAnalysisRow.__table__
         self.analysed = 0  # distinct texts analysed now
         self.reused = 0  # distinct texts whose stored analysis was copied
@@ -277,7 +283,8 @@ class CommentAnalyser:
         self.reused += len(known)
         new = [digest for digest in missing if digest not in known]
         if new:
-            known.update(zip(new, analyse_texts([texts_by_hash[d] for d in new]), strict=True))
+            analysed = analyse_texts([texts_by_hash[d] for d in new], self.llm)
+            known.update(zip(new, analysed, strict=True))
             self.analysed += len(new)
         if len(self._cache) + len(known) > self.CACHE_LIMIT:
             self._cache.clear()

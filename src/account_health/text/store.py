@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from account_health.config import Settings, get_settings
 from account_health.storage.tables import CommentAnalysisRow, FeedbackRow, LlmCacheRow
 from account_health.text import use_theme_catalogue
 from account_health.text.embedding import EMBEDDING_DIM
@@ -29,7 +30,7 @@ from account_health.text.features import (
     encode_texts,
     feature_space,
 )
-from account_health.text.llm import LlmProvider
+from account_health.text.llm import LlmOptions, LlmProvider
 from account_health.text.themes import ThemeCatalogue, build_catalogue
 
 CATALOGUE_TASK = "theme_catalogue"
@@ -156,6 +157,13 @@ def save_catalogue(session: Session, catalogue: ThemeCatalogue,
     row.model = catalogue.features
     row.result = catalogue.to_json() | (
         {ASSIGNED_THROUGH: assigned_through} if assigned_through is not None else {})
+
+
+def configured_llm(session: Session, settings: Settings | None = None) -> LlmProvider | None:
+    """The LLM provider when OPENAI_API_KEY is set (answers cached in llm_cache), else None:
+    then the offline analysis runs alone."""
+    options = LlmOptions.from_settings(settings or get_settings())
+    return None if options is None else LlmProvider(options, cache=DatabaseLlmCache(session))
 
 
 class DatabaseLlmCache:
