@@ -12,8 +12,11 @@ from account_health.cli.common import console
 
 
 def scheduler() -> None:
-    """The scheduled jobs alone: engine runs, pulse checks, alerts' escalations, the weekly
-    digest, EBR summaries and outbox delivery (the Procfile's `clock:` line)."""
+    """The scheduled jobs alone, as the Procfile's `clock:` process.
+
+    Engine runs, pulse checks, alert escalations, the weekly digest, EBR summaries and
+    outbox delivery.
+    """
     from account_health.config import get_settings
     from account_health.jobs.scheduler import start_background_scheduler
     from account_health.jobs.settings import load_job_settings
