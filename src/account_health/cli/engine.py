@@ -25,10 +25,12 @@ from account_health.domain.backtest import BacktestError, BacktestResult, FitRes
 from account_health.domain.config import ConfigError
 from account_health.domain.report import Report
 from account_health.domain.roles import ROLE_TITLES, TREND_ARROWS
+from account_health.formatting import day, money, percent
 from account_health.services import reports as service
 from account_health.storage.db import Database, open_database
 
 TIER_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
+NA = "n/a"  # a figure with no data, in tables
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
@@ -82,18 +84,8 @@ def report_command(
         render_report(report, console)
 
 
-def _money(value: float) -> str:
-    return f"${value / 1000:,.0f}K" if value >= 1000 else f"${value:,.0f}"
-
-
 def _change(value: float | None) -> str:
     return "" if value is None else f"{value:+.1f}"
-
-
-def _when(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.date().isoformat() if hasattr(value, "date") else str(value)
 
 
 def render_report(report: Report, out: Console) -> None:
@@ -101,7 +93,7 @@ def render_report(report: Report, out: Console) -> None:
     renewal = report.account.renewal_date.isoformat() if report.account.renewal_date else "n/a"
     title = Text.assemble(
         (report.account.name, "bold"),
-        f"  ({report.account.id})  ARR {_money(report.account.arr)}"
+        f"  ({report.account.id})  ARR {money(report.account.arr)}"
         f"  renewal {renewal}  as of {report.as_of}")
     headline = Text.assemble(
         "Health ", (f"{h.overall:.0f}", TIER_STYLE[h.tier]), f" ({h.tier})",
@@ -163,15 +155,12 @@ def _role_table(report: Report) -> Table:
 def _sentiment_line(report: Report) -> str:
     s = report.sentiment
 
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.0%}"
-
     nps = "n/a" if s.nps is None else f"{s.nps:+.0f}"
     raw = "n/a" if s.raw_average is None else f"{s.raw_average:.1f}"
     line = (f"Sentiment: raw average {raw}/10, classic NPS {nps}, "
             f"{s.respondent_count} respondents, "
-            f"coverage {pct(s.coverage_rate)} (target 30%), decision-maker coverage "
-            f"{pct(s.decision_maker_coverage)} (target 80%)")
+            f"coverage {percent(s.coverage_rate, NA)} (target 30%), decision-maker coverage "
+            f"{percent(s.decision_maker_coverage, NA)} (target 80%)")
     return line + (f"\n[yellow]{s.note}[/]" if s.note else "")
 
 
@@ -192,7 +181,7 @@ def _signals_table(report: Report) -> Table:
     for sig in report.signals:
         ev = sig.evidence[0] if sig.evidence else None
         evidence = "" if ev is None else " ".join(
-            part for part in (ev.who, ev.what, _when(ev.when)) if part)
+            part for part in (ev.who, ev.what, day(ev.when, missing="")) if part)
         severity = Text(sig.severity, SEVERITY_STYLE[sig.severity])
         table.add_row(severity, sig.type, sig.name, evidence)
     return table
@@ -226,7 +215,7 @@ def render_dashboard(rows: list[service.DashboardRow], out: Console, top: int, a
         if row.warnings:
             health.append(" ⚠️")
         renewal = row.renewal_date.strftime("%b %d") if row.renewal_date else ""
-        table.add_row(row.name, _money(row.arr), health, f"{row.feedback:.0f}",
+        table.add_row(row.name, money(row.arr), health, f"{row.feedback:.0f}",
                       f"{row.engagement:.0f}", renewal)
     out.print(table)
     for row in rows:
@@ -337,13 +326,11 @@ def render_run(summary: service.RunSummary, out: Console) -> None:
     for kind, count in sorted(summary.signals.items()):
         table.add_row(f"{kind} signals", str(count))
 
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.0%}"
-
     table.add_row("coverage rate (target > 30%)",
-                  f"{pct(p.coverage_rate)}; {p.accounts_meeting_coverage} accounts meet it")
+                  f"{percent(p.coverage_rate, NA)}; {p.accounts_meeting_coverage} accounts meet it")
     table.add_row("decision-maker coverage (target > 80%)",
-                  f"{pct(p.decision_maker_coverage)}; {p.accounts_meeting_decision_maker} meet it")
-    rates = ", ".join(f"{m.month} {pct(m.rate)}" for m in p.response_rates[-3:])
+                  f"{percent(p.decision_maker_coverage, NA)}; "
+                  f"{p.accounts_meeting_decision_maker} meet it")
+    rates = ", ".join(f"{m.month} {percent(m.rate, NA)}" for m in p.response_rates[-3:])
     table.add_row("response rate, month over month", f"{rates} ({p.response_trend})")
     out.print(table)

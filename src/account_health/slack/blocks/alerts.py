@@ -14,7 +14,8 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 
 from account_health.domain.report import Evidence
-from account_health.slack.blocks.format import SEVERITY_EMOJI, day, evidence_line, label
+from account_health.formatting import day
+from account_health.slack.blocks.format import SEVERITY_EMOJI, evidence_line, label
 from account_health.slack.blocks.kit import actions, button, context, escape, header, section
 from account_health.slack.blocks.limits import MAX_FALLBACK_TEXT, clip, fit_message
 

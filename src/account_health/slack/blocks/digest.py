@@ -9,7 +9,8 @@ from datetime import date
 
 from slack_sdk.models.blocks import Block
 
-from account_health.slack.blocks.format import TIER_EMOJI, day, label, money, score
+from account_health.formatting import day, money, percent
+from account_health.slack.blocks.format import TIER_EMOJI, label, score
 from account_health.slack.blocks.kit import context, divider, escape, header, line_sections
 from account_health.slack.blocks.limits import fit_message
 from account_health.slack.blocks.messages import DashboardRowLike
@@ -93,10 +94,10 @@ def digest_blocks(digest: Digest) -> list[Block]:
     if digest.coverage is not None:
         c = digest.coverage
         blocks += _part("Coverage", [
-            f"Respondents / active users: *{_pct(c.coverage_rate)}* "
-            f"(target > {_pct(c.coverage_target)})",
-            f"Decision-makers heard: *{_pct(c.decision_maker_coverage)}* "
-            f"(target > {_pct(c.decision_maker_target)})",
+            f"Respondents / active users: *{percent(c.coverage_rate)}* "
+            f"(target > {percent(c.coverage_target)})",
+            f"Decision-makers heard: *{percent(c.decision_maker_coverage)}* "
+            f"(target > {percent(c.decision_maker_target)})",
             f"Response rate trend: {c.response_trend}",
         ], "")
     if digest.notes:
@@ -107,7 +108,3 @@ def digest_blocks(digest: Digest) -> list[Block]:
 def _part(title: str, lines: Sequence[str], empty: str) -> list[Block]:
     body = list(lines) or [f"_{empty}_"]
     return [divider(), *line_sections([f"*{title}*", *body])]
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from account_health.domain.report import Evidence
+from account_health.formatting import day
 from account_health.slack.blocks.kit import escape
 
 TIER_EMOJI = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 SEVERITY_EMOJI = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
 TREND_ARROW = {"up": "↑", "down": "↓", "flat": "→"}
-
-
-def money(amount: float | None) -> str:
-    if amount is None:
-        return "—"
-    if abs(amount) >= 1_000_000:
-        return f"${amount / 1_000_000:.1f}M"
-    if abs(amount) >= 1_000:
-        return f"${amount / 1_000:.0f}k"
-    return f"${amount:.0f}"
 
 
 def score(value: float | None) -> str:
@@ -30,12 +19,6 @@ def change(value: float | None) -> str:
     if value is None or round(value) == 0:
         return ""
     return f" ({'▲' if value > 0 else '▼'}{abs(value):.0f})"
-
-
-def day(value: date | datetime | None) -> str:
-    if value is None:
-        return "—"
-    return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
 def label(name: str) -> str:

@@ -9,7 +9,8 @@ from datetime import date
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from account_health.slack.blocks.format import TIER_EMOJI, day, money, score
+from account_health.formatting import day, money
+from account_health.slack.blocks.format import TIER_EMOJI, score
 from account_health.slack.blocks.kit import context, divider, escape, header, line_sections, section
 from account_health.slack.blocks.limits import fit_view, limit_items
 

@@ -8,8 +8,9 @@ from typing import Protocol
 
 from slack_sdk.models.blocks import Block
 
+from account_health.formatting import day, money
 from account_health.slack.blocks import ids
-from account_health.slack.blocks.format import TIER_EMOJI, day, money, score
+from account_health.slack.blocks.format import TIER_EMOJI, score
 from account_health.slack.blocks.kit import actions, button, context, escape, header, section
 from account_health.slack.blocks.limits import MAX_ACTION_ELEMENTS, clip, fit_message
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block
 
 from account_health.domain.report import Component, Report
+from account_health.formatting import day, money
 from account_health.slack.blocks import ids
 from account_health.slack.blocks.format import (
     SEVERITY_EMOJI,
     TIER_EMOJI,
     TREND_ARROW,
     change,
-    day,
     evidence_line,
     label,
-    money,
     score,
 )
 from account_health.slack.blocks.kit import (
