@@ -238,6 +238,7 @@ def phase_themes(args: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     from sqlalchemy import select
 
+    from account_health.storage.bulk import text_at
     from account_health.storage.db import open_database
     from account_health.storage.tables import CommentAnalysisRow, FeedbackRow
     from account_health.text.features import anchors_for, embedding_from_bytes, feature_space
@@ -252,9 +253,7 @@ def phase_themes(args: dict[str, Any]) -> dict[str, Any]:
             .join(FeedbackRow, FeedbackRow.id == t.feedback_id)
             .where(t.embedding.is_not(None)).order_by(t.id).limit(args["comments"])).all()
     db.dispose()
-    texts = [r.comment if r.position == 0 and r.comment else
-             [*(r.concerns or []), ""][max(r.position - (1 if r.comment else 0), 0)]
-             for r in rows]
+    texts = [text_at(r.comment, r.concerns, r.position) for r in rows]
     features = feature_space()
     started = time.perf_counter()
     vectors = np.stack([embedding_from_bytes(r.embedding) for r in rows])

@@ -207,6 +207,12 @@ def feedback_texts(row: Row) -> list[str]:
     return head + [concern for concern in row.get("concerns") or [] if concern]
 
 
+def text_at(comment: str | None, concerns: Sequence[str] | None, position: int) -> str:
+    """The text a comment_analysis row at `position` was computed from."""
+    texts = feedback_texts({"comment": comment, "concerns": concerns})
+    return texts[position] if 0 <= position < len(texts) else (comment or "")
+
+
 class CommentAnalyser:
     """Stores `text.analyze_texts` results for new or changed texts of written feedback.
 

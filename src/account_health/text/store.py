@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from account_health.config import Settings, get_settings
+from account_health.storage.bulk import text_at
 from account_health.storage.tables import CommentAnalysisRow, FeedbackRow, LlmCacheRow
 from account_health.text import use_theme_catalogue
 from account_health.text.embedding import EMBEDDING_DIM
@@ -67,7 +68,7 @@ def rebuild_themes(
         return ThemeRebuild((), 0, 0, time.perf_counter() - started)
     sample_ids = [ids[i] for i in _sample(len(ids), max_sample, seed)]
     sample = _rows(session, sample_ids)
-    texts = [_text_at(row.comment, row.concerns, row.position) for row in sample]
+    texts = [text_at(row.comment, row.concerns, row.position) for row in sample]
     vectors, features = _stored_vectors(session, sample, texts)
     stored = session.get(LlmCacheRow, (CATALOGUE_KEY, CATALOGUE_TASK))
     previous = load_catalogue(session)
@@ -108,7 +109,7 @@ def _rows(session: Session, ids: list[int]) -> list[Any]:
 def _assign_batch(session: Session, catalogue: ThemeCatalogue, ids: list[int]) -> int:
     """Give these comments their nearest theme; returns how many topics changed."""
     rows = _rows(session, ids)
-    texts = [_text_at(row.comment, row.concerns, row.position) for row in rows]
+    texts = [text_at(row.comment, row.concerns, row.position) for row in rows]
     vectors, _ = _stored_vectors(session, rows, texts)
     topics = catalogue.assign(vectors)
     changed = [{"id": row.id, "topic": topic}
@@ -183,14 +184,6 @@ class DatabaseLlmCache:
         else:
             row.model, row.result = model, result
         self._session.flush()
-
-
-def _text_at(comment: str | None, concerns: list[Any] | None, position: int) -> str:
-    if position == 0 and comment:
-        return comment
-    index = position - 1 if comment else position
-    items = [str(c) for c in (concerns or []) if c]
-    return items[index] if 0 <= index < len(items) else (comment or "")
 
 
 def _stored_vectors(session: Session, rows: list[Any], texts: list[str]) -> tuple[np.ndarray, str]:
