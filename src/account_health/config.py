@@ -27,6 +27,9 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message is one line for the user."""
 
 
+MAX_ENGINE_WORKERS = 64
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -40,6 +43,8 @@ class Settings(BaseSettings):
     openai_model: str | None = Field(default=None, alias="OPENAI_MODEL")
     openai_redact_pii: bool = Field(default=True, alias="OPENAI_REDACT_PII")
     tz_default: str = Field(default="UTC", alias="TZ_DEFAULT")
+    # processes that compute an engine run's reports; 0: one per CPU core
+    engine_workers: int = Field(default=0, alias="ENGINE_WORKERS")
 
     @field_validator(
         "slack_bot_token", "slack_signing_secret", "slack_app_token", "openai_api_key",
@@ -84,6 +89,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("engine_workers", mode="before")
+    @classmethod
+    def _valid_workers(cls, value: object) -> object:
+        text = str(value).strip()
+        if not text.isdigit() or int(text) > MAX_ENGINE_WORKERS:
+            raise ValueError(f"{value!r} is not a number of processes; expected 0 (one per "
+                             f"CPU core) to {MAX_ENGINE_WORKERS}")
+        return int(text)
 
     @field_validator("tz_default")
     @classmethod

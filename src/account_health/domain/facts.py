@@ -36,6 +36,8 @@ def as_utc(moment: datetime) -> datetime:
 
 def known_as_of(data: AccountData, as_of: date) -> AccountData:
     """Drop everything dated after the end of `as_of`, even if the caller passed it in."""
+    if data.known_as_of is not None and data.known_as_of <= as_of:
+        return data
     end = end_of_day(as_of)
     people = tuple(
         p if p.left_at is None or as_utc(p.left_at) <= end else replace(p, left_at=None)
@@ -43,6 +45,7 @@ def known_as_of(data: AccountData, as_of: date) -> AccountData:
     )
     return replace(
         data,
+        known_as_of=as_of,
         people=people,
         feedback=tuple(f for f in data.feedback if as_utc(f.submitted_at) <= end),
         usage=tuple(u for u in data.usage if u.week <= as_of),
@@ -80,6 +83,7 @@ class AccountView:
         self.as_of = as_of
         self.config = config
         self.people: dict[str, Person] = {p.id: p for p in self.data.people}
+        self._role_values = {p.id: p.role.value for p in self.data.people}
         self.current_people = [p for p in self.data.people if p.left_at is None]
         self.weeks = complete_weeks(self.data.usage, as_of)
         self._active = self._active_ids()
@@ -107,9 +111,10 @@ class AccountView:
         return len(self._active)
 
     def role_of(self, feedback: Feedback) -> str:
-        person = self.people.get(feedback.person_id or "")
-        if person is not None:
-            return person.role.value
+        """The respondent's role today if they are on the roster, else the answer's own."""
+        role = self._role_values.get(feedback.person_id or "")
+        if role is not None:
+            return role
         return (feedback.role or Role.CASUAL_USER).value
 
     def label(self, person_id: str | None, role: str | None = None) -> str:

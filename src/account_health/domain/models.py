@@ -187,3 +187,6 @@ class AccountData:
     touchpoints: tuple[Touchpoint, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     renewals: tuple[Renewal, ...] = ()
+    # Set by a loader that already left out everything dated after the end of this day
+    # (storage does): the engine then skips filtering again for that day or a later one.
+    known_as_of: date | None = None

@@ -67,6 +67,12 @@ class ResponseRateTally:
         for month, who in seen.items():
             self.respondents[month] += len(who)
 
+    def merge(self, other: ResponseRateTally) -> None:
+        """Add the counts of another share of the portfolio (e.g. one batch of accounts)."""
+        self.people += other.people
+        for month, count in other.respondents.items():
+            self.respondents[month] += count
+
     def rates(self) -> list[MonthRate]:
         return [MonthRate(month=m, respondents=self.respondents.get(m, 0), people=self.people,
                           rate=round(self.respondents.get(m, 0) / self.people, 4)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -33,6 +33,7 @@ from account_health.domain.engine import build_report
 from account_health.domain.models import Account
 from account_health.domain.portfolio import PortfolioMetrics, ResponseRateTally, portfolio_metrics
 from account_health.domain.report import Report
+from account_health.services.batches import computed_batches
 from account_health.storage.db import Database
 from account_health.storage.repository import (
     SnapshotRecord,
@@ -43,7 +44,6 @@ from account_health.storage.repository import (
     list_accounts,
     load_account_data,
     save_snapshots,
-    usage_window_start,
 )
 from account_health.storage.tables import AccountRow, EngineRunRow
 
@@ -242,11 +242,10 @@ class RunSummary(BaseModel):
 ReportHook = Callable[[Session, Report, SnapshotRecord | None], None]
 
 
-def _account_batches(db: Database, batch_size: int) -> Iterator[list[str]]:
+def _account_batches(db: Database, batch_size: int) -> list[list[str]]:
     with db.session() as session:
         ids = list(session.scalars(select(AccountRow.id).order_by(AccountRow.id)))
-    for start in range(0, len(ids), batch_size):
-        yield ids[start:start + batch_size]
+    return [ids[start:start + batch_size] for start in range(0, len(ids), batch_size)]
 
 
 def run_engine(
@@ -255,12 +254,15 @@ def run_engine(
     config: EngineConfig | None = None,
     batch_size: int = 500,
     on_report: ReportHook | None = None,
+    workers: int = 1,
 ) -> RunSummary:
     """Recompute every account as of the day and store one snapshot each.
 
     Each batch is its own transaction (a long run never holds the write lock for long);
     the run row says `running` until the end, `failed` if anything went wrong. `on_report`
     lets the caller react to each report in the same transaction (e.g. queue alerts).
+    With `workers` > 1 the reports are computed by that many processes (see
+    `services/batches.py`); what is stored is the same.
     """
     config = config or load_engine_config()
     started = time.perf_counter()
@@ -274,27 +276,22 @@ def run_engine(
     tally = ResponseRateTally(as_of, config.portfolio.months)
     reports_light: list[Report] = []
     prepare = getattr(on_report, "prepare", None)  # e.g. AlertRaiser: one query per batch
-    since = usage_window_start(as_of, config.health.recent_weeks, config.health.baseline_weeks)
     try:
         prepare_texts(db)
-        for ids in _account_batches(db, batch_size):
+        batches = _account_batches(db, batch_size)
+        for batch in computed_batches(db, batches, as_of, config, workers):
             with db.session() as session:
-                previous_of = latest_snapshots(session, ids, before=as_of)
                 if prepare is not None:
-                    prepare(session, ids)
-                reports = []
-                for data in iter_account_data(session, as_of, ids, batch_size=batch_size,
-                                              usage_since=since):
-                    previous = previous_of.get(data.account.id)
-                    report = build_report(data, as_of, config, previous)
-                    reports.append(report)
+                    prepare(session, [report.account.id for report in batch.reports])
+                for report in batch.reports:
                     if on_report is not None:
-                        on_report(session, report, previous)
+                        on_report(session, report, batch.previous.get(report.account.id))
                     tiers[report.health.tier] += 1
                     signals.update(s.type for s in report.signals)
-                    tally.add(data)
                     reports_light.append(_sentiment_only(report))
-                save_snapshots(session, reports, run_id=run_id)
+                tally.merge(batch.tally)
+                save_snapshots(session, batch.reports, run_id=run_id,
+                               reports_json=batch.reports_json)
     except BaseException:
         with db.session() as session:
             failed = session.get(EngineRunRow, run_id)

@@ -8,7 +8,7 @@ not written at all: re-importing the same files changes nothing and costs little
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -143,13 +143,15 @@ ACCOUNTS_PER_LOOKUP = 20  # above this many accounts in a batch, look rows up by
 COPY_MIN_ROWS = 500  # PostgreSQL: batches at least this large are written through COPY
 
 
-def execute_many(connection: Connection, statement: Any, rows: Sequence[Row]) -> None:
+def execute_many(connection: Connection, statement: Any, rows: Sequence[Row],
+                 serialized: Collection[str] = ()) -> None:
     """`connection.execute(statement, rows)` without SQLAlchemy's per-row parameter work.
 
     The statement is compiled once with named parameters; each column's bind processor (the
     same one SQLAlchemy would apply: dates, UTC datetimes, JSON) is applied in one pass and
     the rows go to the driver's executemany. Same SQL, same stored values, several times
-    less Python per row (the import writes millions).
+    less Python per row (the import writes millions). Columns named in `serialized` hold
+    JSON text already (e.g. pydantic's `model_dump_json`): passed on as they are.
     """
     if not rows:
         return
@@ -159,7 +161,8 @@ def execute_many(connection: Connection, statement: Any, rows: Sequence[Row]) ->
     if any(bind.key not in rows[0] for bind in compiled.binds.values()):
         connection.execute(statement, list(rows))  # a column default to compute: the usual way
         return
-    processors = [(name, bind.key, bind.type._cached_bind_processor(dialect))
+    processors = [(name, bind.key, None if bind.key in serialized
+                   else bind.type._cached_bind_processor(dialect))
                   for name, bind in compiled.binds.items()]
     params = [{name: convert(row[key]) if convert is not None else row[key]
                for name, key, convert in processors} for row in rows]

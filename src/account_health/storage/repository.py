@@ -131,20 +131,13 @@ def _load_batch(session: Session, ids: list[str], as_of: date,
     end = end_of_day(as_of)
     accounts = {row.id: row for row in session.connection().execute(
         select(AccountRow.__table__).where(AccountRow.id.in_(ids)))}
-    people = _grouped(session, select(PersonRow.__table__).where(PersonRow.account_id.in_(ids))
-                      .order_by(PersonRow.id), lambda row: _person(row, end))
     analysis = _analysis_for(session, ids, end)
     feedback = _feedback_of(session, ids, end, analysis)
     usage = _usage_of(session, ids, as_of, usage_since)
-    touchpoints = _grouped(session, select(TouchpointRow.__table__).where(
-        TouchpointRow.account_id.in_(ids), TouchpointRow.at <= end)
-        .order_by(TouchpointRow.at, TouchpointRow.id), _touchpoint)
-    outcomes = _grouped(session, select(OutcomeRow.__table__).where(
-        OutcomeRow.account_id.in_(ids), OutcomeRow.at <= end)
-        .order_by(OutcomeRow.at, OutcomeRow.id), _outcome)
-    renewals = _grouped(session, select(RenewalRow.__table__).where(
-        RenewalRow.account_id.in_(ids), RenewalRow.date <= as_of)
-        .order_by(RenewalRow.date), _renewal)
+    people = _people_of(session, ids, end)
+    touchpoints = _touchpoints_of(session, ids, end)
+    outcomes = _outcomes_of(session, ids, end)
+    renewals = _renewals_of(session, ids, as_of)
     for account_id in ids:
         row = accounts.get(account_id)
         if row is None:
@@ -157,8 +150,12 @@ def _load_batch(session: Session, ids: list[str], as_of: date,
             touchpoints=tuple(touchpoints.get(account_id, ())),
             outcomes=tuple(outcomes.get(account_id, ())),
             renewals=tuple(renewals.get(account_id, ())),
+            known_as_of=as_of,
         )
 
+
+# The loaders below read the driver's plain tuples (see `_raw_rows`) and convert the few
+# stored types themselves: SQLite keeps dates and times as ISO text and booleans as 0/1.
 
 _FEEDBACK_COLUMNS = ("id", "account_id", "kind", "submitted_at", "person_id", "role", "score",
                      "overall_satisfaction", "value_realization", "renewal_likelihood",
@@ -172,7 +169,7 @@ def _feedback_of(session: Session, ids: list[str], end: datetime,
     f = FeedbackRow.__table__.c
     query = (select(*(f[name] for name in _FEEDBACK_COLUMNS))
              .where(f.account_id.in_(ids), f.submitted_at <= end)
-             .order_by(f.submitted_at, f.id))
+             .order_by(f.account_id, f.submitted_at, f.id))  # the index's order
     groups: dict[str, list[Feedback]] = defaultdict(list)
     for (feedback_id, account_id, kind, submitted_at, person_id, role, score, satisfaction,
          value, renewal, expansion, comment, concerns) in _raw_rows(session, query):
@@ -182,18 +179,65 @@ def _feedback_of(session: Session, ids: list[str], end: datetime,
             role=_ROLES[role] if role else None, score=score,
             overall_satisfaction=satisfaction, value_realization=value,
             renewal_likelihood=renewal,
-            expansion_interest=ExpansionInterest(expansion) if expansion else None,
+            expansion_interest=_EXPANSION[expansion] if expansion else None,
             comment=comment, concerns=_stored_list(concerns),
             analysis=analysis.get(feedback_id, ()),
         ))
     return groups
 
 
-def _grouped(session: Session, query: Any, convert: Any) -> dict[str, list[Any]]:
-    """Rows of `query` converted and grouped by account (Core rows: cheap at scale)."""
-    groups: dict[str, list[Any]] = defaultdict(list)
-    for row in session.connection().execute(query).fetchall():
-        groups[row.account_id].append(convert(row))
+def _people_of(session: Session, ids: list[str], end: datetime) -> dict[str, list[Person]]:
+    """People by account, in id order; a later departure or login is not known yet."""
+    p = PersonRow
+    query = (select(p.id, p.account_id, p.role, p.name, p.email, p.title, p.slack_user_id,
+                    p.active, p.last_login, p.left_at)
+             .where(p.account_id.in_(ids)).order_by(p.id))
+    groups: dict[str, list[Person]] = defaultdict(list)
+    for (person_id, account_id, role, name, email, title, slack_user_id, active, last_login,
+         left_at) in _raw_rows(session, query):
+        last_login, left_at = _utc_or_none(last_login), _utc_or_none(left_at)
+        groups[account_id].append(Person(
+            id=person_id, account_id=account_id, role=_ROLES[role], name=name, email=email,
+            title=title, slack_user_id=slack_user_id, active=bool(active),
+            last_login=last_login if last_login is not None and last_login <= end else None,
+            left_at=left_at if left_at is not None and left_at <= end else None,
+        ))
+    return groups
+
+
+def _touchpoints_of(session: Session, ids: list[str], end: datetime
+                    ) -> dict[str, list[Touchpoint]]:
+    t = TouchpointRow
+    query = (select(t.account_id, t.kind, t.at, t.person_id, t.response_hours, t.sentiment,
+                    t.note)
+             .where(t.account_id.in_(ids), t.at <= end).order_by(t.at, t.id))
+    groups: dict[str, list[Touchpoint]] = defaultdict(list)
+    for account_id, kind, at, person_id, hours, sentiment, note in _raw_rows(session, query):
+        groups[account_id].append(Touchpoint(
+            account_id=account_id, kind=_TOUCHPOINT_KINDS[kind], at=_utc(at),
+            person_id=person_id, response_hours=hours, sentiment=sentiment, note=note))
+    return groups
+
+
+def _outcomes_of(session: Session, ids: list[str], end: datetime) -> dict[str, list[Outcome]]:
+    o = OutcomeRow
+    query = (select(o.account_id, o.at, o.kind, o.value)
+             .where(o.account_id.in_(ids), o.at <= end).order_by(o.at, o.id))
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for account_id, at, kind, value in _raw_rows(session, query):
+        groups[account_id].append(Outcome(account_id=account_id, at=_utc(at),
+                                          kind=OutcomeKind(kind), value=value))
+    return groups
+
+
+def _renewals_of(session: Session, ids: list[str], as_of: date) -> dict[str, list[Renewal]]:
+    r = RenewalRow
+    query = (select(r.account_id, r.date, r.outcome, r.arr_after)
+             .where(r.account_id.in_(ids), r.date <= as_of).order_by(r.date))
+    groups: dict[str, list[Renewal]] = defaultdict(list)
+    for account_id, day, outcome, arr_after in _raw_rows(session, query):
+        groups[account_id].append(Renewal(account_id=account_id, date=_date(day),
+                                          outcome=RenewalOutcome(outcome), arr_after=arr_after))
     return groups
 
 
@@ -217,6 +261,15 @@ def _utc(value: Any) -> datetime:
     if isinstance(value, str):
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc_or_none(value: Any) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _date(value: Any) -> date:
+    """A stored date (SQLite: ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _usage_of(session: Session, ids: list[str], as_of: date, since: date | None = None
@@ -317,25 +370,29 @@ def save_snapshot(session: Session, report: Report, run_id: int | None = None) -
     save_snapshots(session, [report], run_id)
 
 
-def save_snapshots(session: Session, reports: Sequence[Report], run_id: int | None = None
-                   ) -> None:
-    """One snapshot per report, in one batched insert (an engine run stores thousands)."""
+def save_snapshots(session: Session, reports: Sequence[Report], run_id: int | None = None,
+                   reports_json: Sequence[str] | None = None) -> None:
+    """One snapshot per report, in one batched insert (an engine run stores thousands).
+    `reports_json`: each report's `model_dump_json()` when the caller has it already (an
+    engine run's workers serialise their reports)."""
     if not reports:
         return
     now = datetime.now(UTC)
     rows = []
-    for report in reports:
+    for index, report in enumerate(reports):
         components = report.health.components
         rows.append({
             "run_id": run_id, "account_id": report.account.id, "as_of": report.as_of,
             "overall": report.health.overall, "tier": report.health.tier,
-            "confidence": report.health.confidence, "report": report.model_dump(mode="json"),
+            "confidence": report.health.confidence,
+            "report": report.model_dump_json() if reports_json is None else reports_json[index],
             "created_at": now,
             **{name: components[name].score if name in components else None  # type: ignore[index]
                for name in COMPONENTS},
         })
     session.flush()
-    execute_many(session.connection(), insert(HealthSnapshotRow.__table__), rows)
+    execute_many(session.connection(), insert(HealthSnapshotRow.__table__), rows,
+                 serialized={"report"})
 
 
 def latest_snapshot(session: Session, account_id: str, before: date) -> SnapshotRecord | None:
@@ -385,6 +442,8 @@ def _snapshot(row: Any) -> SnapshotRecord:
 # stored values were validated on the way in: a dict lookup instead of Enum(value) per row
 _ROLES = {member.value: member for member in Role}
 _FEEDBACK_KINDS = {member.value: member for member in FeedbackKind}
+_TOUCHPOINT_KINDS = {member.value: member for member in TouchpointKind}
+_EXPANSION = {member.value: member for member in ExpansionInterest}
 
 
 def _account(row: Any) -> Account:
@@ -392,17 +451,6 @@ def _account(row: Any) -> Account:
         id=row.id, name=row.name, arr=row.arr, contract_value=row.contract_value,
         users_licensed=row.users_licensed, renewal_date=row.renewal_date, segment=row.segment,
         csm=row.csm, channel=row.channel,
-    )
-
-
-def _person(row: Any, end: datetime) -> Person:
-    def known(moment: datetime | None) -> datetime | None:
-        return moment if moment is not None and moment <= end else None
-
-    return Person(
-        id=row.id, account_id=row.account_id, role=_ROLES[row.role], name=row.name,
-        email=row.email, title=row.title, slack_user_id=row.slack_user_id, active=row.active,
-        last_login=known(row.last_login), left_at=known(row.left_at),
     )
 
 
@@ -417,21 +465,3 @@ def _feedback(row: Any, analysis: tuple[CommentAnalysis, ...]) -> Feedback:
         if row.expansion_interest else None,
         comment=row.comment, concerns=_stored_list(row.concerns), analysis=analysis,
     )
-
-
-def _touchpoint(row: Any) -> Touchpoint:
-    return Touchpoint(
-        account_id=row.account_id, kind=TouchpointKind(row.kind), at=row.at,
-        person_id=row.person_id, response_hours=row.response_hours, sentiment=row.sentiment,
-        note=row.note,
-    )
-
-
-def _outcome(row: Any) -> Outcome:
-    return Outcome(account_id=row.account_id, at=row.at, kind=OutcomeKind(row.kind),
-                   value=row.value)
-
-
-def _renewal(row: Any) -> Renewal:
-    return Renewal(account_id=row.account_id, date=row.date,
-                   outcome=RenewalOutcome(row.outcome), arr_after=row.arr_after)

@@ -1,0 +1,114 @@
+"""Reports for batches of accounts, computed in this process or in worker processes.
+
+An engine run is dominated by reading rows into plain records and by the pure engine, both
+CPU-bound Python, so on a machine with several cores the batches are computed by a pool of
+worker processes (each with its own database connection) while this process stores the
+snapshots and raises alerts, one batch at a time, in account order. The results are the
+same either way: each batch is computed by `compute_batch` alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from account_health.domain.config import EngineConfig
+from account_health.domain.engine import build_report
+from account_health.domain.portfolio import ResponseRateTally
+from account_health.domain.report import Report
+from account_health.storage.db import Database, open_database
+from account_health.storage.repository import (
+    SnapshotRecord,
+    iter_account_data,
+    latest_snapshots,
+    usage_window_start,
+)
+
+
+@dataclass
+class BatchReports:
+    """One batch's reports, in account order, with each account's previous snapshot and the
+    batch's share of the portfolio's response-rate counts."""
+
+    reports: list[Report]
+    reports_json: list[str]  # what the snapshots store, serialised where it was computed
+    previous: dict[str, SnapshotRecord]
+    tally: ResponseRateTally
+
+
+def compute_batch(session: Session, ids: list[str], as_of: date, config: EngineConfig
+                  ) -> BatchReports:
+    """Every account of the batch as of the day (read only: nothing is written)."""
+    previous_of = latest_snapshots(session, ids, before=as_of)
+    tally = ResponseRateTally(as_of, config.portfolio.months)
+    since = usage_window_start(as_of, config.health.recent_weeks, config.health.baseline_weeks)
+    reports = []
+    for data in iter_account_data(session, as_of, ids, batch_size=len(ids) or 1,
+                                  usage_since=since):
+        reports.append(build_report(data, as_of, config, previous_of.get(data.account.id)))
+        tally.add(data)
+    return BatchReports(reports, [report.model_dump_json() for report in reports], previous_of,
+                        tally)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_share(db: Database) -> bool:
+    """Worker processes open the same database by URL: not possible for in-memory SQLite."""
+    return not (db.is_sqlite and db.url.database in (None, "", ":memory:"))
+
+
+def computed_batches(db: Database, batches: Iterable[list[str]], as_of: date,
+                     config: EngineConfig, workers: int = 1) -> Iterator[BatchReports]:
+    """`compute_batch` of each batch, in order. With `workers` > 1 (and a database the
+    workers can open) a pool computes up to `workers` + 1 batches ahead of the caller, so
+    at most that many batches of reports wait in memory."""
+    batches = list(batches)
+    if workers <= 1 or len(batches) <= 1 or not can_share(db):
+        for ids in batches:
+            with db.session() as session:
+                yield compute_batch(session, ids, as_of, config)
+        return
+    # spawn, not fork: the caller may hold open connections and threads (the scheduler's)
+    context = multiprocessing.get_context("spawn")
+    url = db.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context,
+                             initializer=_open_worker_database, initargs=(url,)) as pool:
+        pending: deque[Future[BatchReports]] = deque()
+        try:
+            for ids in batches:
+                pending.append(pool.submit(_compute_in_worker, ids, as_of, config))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+_worker_db: Database | None = None
+
+
+def _open_worker_database(url: str) -> None:
+    global _worker_db
+    _worker_db = open_database(url, migrate=False)
+
+
+def _compute_in_worker(ids: list[str], as_of: date, config: EngineConfig) -> BatchReports:
+    assert _worker_db is not None, "the pool's initializer opens the database"
+    with _worker_db.session() as session:
+        return compute_batch(session, ids, as_of, config)
