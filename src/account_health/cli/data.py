@@ -65,6 +65,9 @@ def summary_table(summary: ImportSummary) -> Table:
         f"{summary.comments_total:,} comment text(s) in {summary.analysis_seconds:.1f}s "
         f"({summary.comments_analysed:,} distinct analysed, {summary.comments_reused:,} reused)"
     )
+    if summary.comments_in_background:
+        table.caption += (f"; {summary.comments_in_background:,} of them analysed in the "
+                          "background while the rows loaded")
     return table
 
 

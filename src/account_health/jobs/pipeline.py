@@ -21,7 +21,7 @@ from account_health.jobs.delivery import (
     pending_count,
 )
 from account_health.jobs.settings import JobSettings, load_job_settings
-from account_health.services.batches import default_workers
+from account_health.processes import available_cores
 from account_health.services.reports import RunSummary, run_engine
 from account_health.slack.client import build_client
 from account_health.storage.db import Database
@@ -70,7 +70,7 @@ def run_and_deliver(
     job_settings = job_settings or load_job_settings()
     raiser = AlertRaiser(job_settings, now)
     run = run_engine(db, as_of, config=config, on_report=raiser,
-                     workers=settings.engine_workers or default_workers())
+                     workers=settings.engine_workers or available_cores())
     if client is None and settings.slack_bot_token:
         client = build_client(settings)
     delivery = None

@@ -9,11 +9,11 @@ same either way: each batch is computed by `compute_batch` alone.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +23,7 @@ from account_health.domain.config import EngineConfig
 from account_health.domain.engine import build_report
 from account_health.domain.portfolio import ResponseRateTally
 from account_health.domain.report import Report
+from account_health.processes import spawn_pool
 from account_health.storage.db import Database, open_database
 from account_health.storage.repository import (
     SnapshotRecord,
@@ -30,6 +31,8 @@ from account_health.storage.repository import (
     latest_snapshots,
     usage_window_start,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,14 +61,6 @@ def compute_batch(session: Session, ids: list[str], as_of: date, config: EngineC
                         tally)
 
 
-def default_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def can_share(db: Database) -> bool:
     """Worker processes open the same database by URL: not possible for in-memory SQLite."""
     return not (db.is_sqlite and db.url.database in (None, "", ":memory:"))
@@ -75,18 +70,26 @@ def computed_batches(db: Database, batches: Iterable[list[str]], as_of: date,
                      config: EngineConfig, workers: int = 1) -> Iterator[BatchReports]:
     """`compute_batch` of each batch, in order. With `workers` > 1 (and a database the
     workers can open) a pool computes up to `workers` + 1 batches ahead of the caller, so
-    at most that many batches of reports wait in memory."""
+    at most that many batches of reports wait in memory. If the pool breaks (a worker could
+    not start or was killed), the batches not yet received are computed in this process."""
     batches = list(batches)
-    if workers <= 1 or len(batches) <= 1 or not can_share(db):
-        for ids in batches:
-            with db.session() as session:
-                yield compute_batch(session, ids, as_of, config)
-        return
-    # spawn, not fork: the caller may hold open connections and threads (the scheduler's)
-    context = multiprocessing.get_context("spawn")
+    done = 0
+    if workers > 1 and len(batches) > 1 and can_share(db):
+        try:
+            for batch in _pooled(db, batches, as_of, config, workers):
+                done += 1
+                yield batch
+        except BrokenProcessPool as error:
+            log.warning("engine workers stopped (%s); the run goes on in this process", error)
+    for ids in batches[done:]:
+        with db.session() as session:
+            yield compute_batch(session, ids, as_of, config)
+
+
+def _pooled(db: Database, batches: list[list[str]], as_of: date, config: EngineConfig,
+            workers: int) -> Iterator[BatchReports]:
     url = db.url.render_as_string(hide_password=False)
-    with ProcessPoolExecutor(max_workers=min(workers, len(batches)), mp_context=context,
-                             initializer=_open_worker_database, initargs=(url,)) as pool:
+    with spawn_pool(min(workers, len(batches)), _open_worker_database, (url,)) as pool:
         pending: deque[Future[BatchReports]] = deque()
         try:
             for ids in batches:

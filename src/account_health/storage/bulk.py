@@ -21,6 +21,7 @@ from account_health.domain.models import CommentAnalysis
 from account_health.storage.tables import CommentAnalysisRow, FeedbackRow, utcnow
 
 if TYPE_CHECKING:
+    from account_health.storage.text_prefetch import TextPrefetcher
     from account_health.text.llm import LlmProvider
 
 Row = dict[str, Any]
@@ -226,6 +227,7 @@ class CommentAnalyser:
     """
 
     CACHE_LIMIT = 100_000
+    PREFETCH_CHUNK = 2_000  # new texts per submission to the background worker
 
     def __init__(self, connection: Connection) -> None:
         from account_health.text.store import configured_llm
@@ -237,8 +239,48 @@ class CommentAnalyser:
         self.table = CommentAnalysisRow.__table__
         self.analysed = 0  # distinct texts analysed now
         self.reused = 0  # distinct texts whose stored analysis was copied
+        self.in_background = 0  # of `analysed`: by the background worker during the load
         self.texts = 0  # texts (comments and concerns) stored
         self._cache: dict[str, _Analysed] = {}
+        self._prefetcher: TextPrefetcher | None = None
+        self._queued: dict[str, str] = {}  # texts waiting to go to the prefetcher
+
+    def start_prefetching(self, cores: int | None = None) -> None:
+        """Analyse the texts given to `prefetch` in a background process from now on (an
+        import, when a second core is free for it), using the active theme catalogue. Not
+        with an LLM: its answers are cached inside the caller's transaction."""
+        from account_health.processes import available_cores
+        from account_health.storage.text_prefetch import TextPrefetcher
+        from account_health.text import active_theme_catalogue
+
+        if self.llm is None and (cores or available_cores()) > 1:
+            self._prefetcher = TextPrefetcher(active_theme_catalogue())
+
+    def prefetch(self, feedback_rows: Iterable[Row]) -> None:
+        """Queue these responses' texts for the background worker, a chunk at a time."""
+        if self._prefetcher is None:
+            return
+        for row in feedback_rows:
+            for text in feedback_texts(row):
+                digest = content_hash(text)
+                if digest not in self._cache:
+                    self._queued[digest] = text
+        if len(self._queued) >= self.PREFETCH_CHUNK:
+            queued, self._queued = self._queued, {}
+            stored = self._stored_hashes(list(queued))
+            self._prefetcher.submit({d: text for d, text in queued.items() if d not in stored})
+
+    def stop_prefetching(self) -> None:
+        """The load is over: texts still queued, or in chunks the worker has not started,
+        are analysed in this process when `update` meets them."""
+        self._queued = {}
+        if self._prefetcher is not None:
+            self._prefetcher.stop_waiting()
+
+    def close(self) -> None:
+        if self._prefetcher is not None:
+            self._prefetcher.close()
+            self._prefetcher = None
 
     def update(self, feedback_rows: Sequence[Row]) -> dict[str, list[CommentAnalysis]]:
         """Analyse and store the texts of these feedback rows; returns the analysis per id."""
@@ -291,6 +333,12 @@ class CommentAnalyser:
         known = self._stored_by_hash(missing)
         self.reused += len(known)
         new = [digest for digest in missing if digest not in known]
+        if new and self._prefetcher is not None:
+            ready = self._prefetcher.take(new)
+            known.update(ready)
+            self.analysed += len(ready)
+            self.in_background += len(ready)
+            new = [digest for digest in new if digest not in ready]
         if new:
             analysed = analyse_texts([texts_by_hash[d] for d in new], self.llm)
             known.update(zip(new, analysed, strict=True))
@@ -300,6 +348,15 @@ class CommentAnalyser:
         self._cache.update(known)
         results.update(known)
         return results
+
+    def _stored_hashes(self, digests: list[str]) -> set[str]:
+        t = self.table.c
+        found: set[str] = set()
+        for start in range(0, len(digests), 500):
+            found.update(self.connection.scalars(
+                select(t.content_hash).distinct()
+                .where(t.content_hash.in_(digests[start:start + 500]))))
+        return found
 
     def _stored_by_hash(self, digests: list[str]) -> dict[str, _Analysed]:
         """Analyses already stored for these texts (for other responses): copied, not redone."""

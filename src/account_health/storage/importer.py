@@ -29,6 +29,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from sqlalchemy import Connection, Table, select
+from sqlalchemy.orm import Session
 
 from account_health.storage import tables
 from account_health.storage.bulk import (
@@ -87,6 +88,7 @@ class ImportSummary:
     rejects_path: Path | None = None
     comments_analysed: int = 0  # distinct texts analysed now
     comments_reused: int = 0  # distinct texts whose stored analysis was copied
+    comments_in_background: int = 0  # of comments_analysed: while the rows were loading
     comments_total: int = 0  # texts (comments and concerns) whose analysis was stored
     seconds: float = 0.0
     load_seconds: float = 0.0
@@ -207,9 +209,11 @@ def import_directory(db: Database, directory: Path, *, skip_invalid: bool = Fals
                                                 - summary.load_seconds)
         finally:
             run.close_rejects()
+            run.analyser.close()
     summary.seconds = time.perf_counter() - started
     summary.comments_analysed = run.analyser.analysed
     summary.comments_reused = run.analyser.reused
+    summary.comments_in_background = run.analyser.in_background
     summary.comments_total = run.analyser.texts
     if summary.rejected and not skip_invalid:
         for file_summary in summary.files:
@@ -278,9 +282,17 @@ class _ImportRun:
             people = tables.PersonRow
             rows = self.connection.execute(select(people.id, people.account_id, people.role))
             self.people = {row.id: (row.account_id, row.role) for row in rows}
+        if any(spec.name == "feedback.jsonl" for spec in specs):
+            # new comments are embedded by a background process while the rest loads
+            from account_health.text.store import activate_stored_catalogue
+
+            with Session(bind=self.connection) as session:
+                activate_stored_catalogue(session)
+            self.analyser.start_prefetching()
         with self.progress:
             for spec in specs:
                 self._load_file(directory / spec.name, spec)
+        self.analyser.stop_prefetching()
 
     def _load_file(self, path: Path, spec: _FileSpec) -> None:
         file_summary = FileSummary(spec.name)
@@ -321,12 +333,11 @@ class _ImportRun:
         _add(file_summary, counts)
         if spec.name == "feedback.jsonl":
             self.written_feedback.extend(row["id"] for row in written)
+            self.analyser.prefetch(written)
 
     def analyse_texts(self) -> None:
         """The second phase: every response text written now or never analysed, each
         distinct text once, assigned to the stored theme catalogue."""
-        from sqlalchemy.orm import Session
-
         from account_health.text.store import activate_stored_catalogue
 
         pending = list(dict.fromkeys(self.written_feedback

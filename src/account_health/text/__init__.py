@@ -58,6 +58,11 @@ def use_theme_catalogue(catalogue: ThemeCatalogue | None) -> None:
     _active_catalogue = catalogue
 
 
+def active_theme_catalogue() -> ThemeCatalogue | None:
+    """The catalogue new comments are assigned to, if one was made active."""
+    return _active_catalogue
+
+
 def analyze_texts(
     texts: Sequence[str],
     competitors: Collection[str] | None = None,
