@@ -10,6 +10,7 @@ Run by bench/run.py: python bench/phases.py PHASE '{"url": ..., ...}'
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import statistics
@@ -49,6 +50,8 @@ def phase_import(args: dict[str, Any]) -> dict[str, Any]:
         "seconds": seconds,
         "load_seconds": getattr(summary, "load_seconds", None),
         "analysis_seconds": getattr(summary, "analysis_seconds", None),
+        "analysis_span_seconds": getattr(summary, "analysis_span_seconds", None),
+        "texts_in_background": getattr(summary, "comments_in_background", 0),
         "comments": comments,
         "texts_analysed": summary.comments_analysed,
         "files": {f.file: f.read for f in summary.files},
@@ -60,11 +63,55 @@ def _run_once(db: Any, url: str, as_of: date) -> tuple[float, int]:
     from account_health.config import load_settings
     from account_health.jobs.pipeline import run_and_deliver
 
-    settings = load_settings(DATABASE_URL=url)
+    settings = load_settings(DATABASE_URL=url)  # ENGINE_WORKERS from the environment
     started = time.perf_counter()
     summary = run_and_deliver(db, settings, None, as_of,
                               now=datetime.combine(as_of, datetime.min.time(), tzinfo=UTC))
     return time.perf_counter() - started, summary.run.run_id
+
+
+class MemorySampler(threading.Thread):
+    """The resident memory of this process and its children (the engine's workers), summed
+    and sampled every 0.2 s; `peak_mb` is the largest sum seen. (ru_maxrss of the children
+    would count the parent's pages they share between fork and exec.)"""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mb = 0.0
+        self.workers_peak_mb = 0.0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(0.2):
+            own, children = _rss_mb(os.getpid()), [_rss_mb(pid) for pid in _children()]
+            self.peak_mb = max(self.peak_mb, own + sum(children))
+            self.workers_peak_mb = max([self.workers_peak_mb, *children])
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _children() -> list[int]:
+    me, found = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == me:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def phase_engine(args: dict[str, Any]) -> dict[str, Any]:
@@ -73,11 +120,25 @@ def phase_engine(args: dict[str, Any]) -> dict[str, Any]:
 
     as_of = date.fromisoformat(args["as_of"])
     db = open_database(args["url"])
+    sampler = MemorySampler()
+    sampler.start()
     first, _ = _run_once(db, args["url"], as_of)
     steady, run_id = _run_once(db, args["url"], as_of)
+    sampler.stop()
     db.dispose()
     return {"first_seconds": first, "steady_seconds": steady, "run_id": run_id,
-            "peak_mb": peak_mb()}
+            "peak_mb": max(peak_mb(), sampler.peak_mb), "own_peak_mb": peak_mb(),
+            "workers": _engine_workers(), "worker_peak_mb": sampler.workers_peak_mb}
+
+
+def _engine_workers() -> int:
+    from account_health.config import load_settings
+
+    try:
+        from account_health.processes import available_cores
+    except ImportError:  # a --baseline-src tree from before worker processes
+        return 0
+    return load_settings().engine_workers or available_cores()
 
 
 FLOOR_QUERIES = {

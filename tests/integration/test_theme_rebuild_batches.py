@@ -21,6 +21,10 @@ def test_batched_assignment_equals_assigning_everything_at_once(sqlite_db: Datab
         with sqlite_db.session() as session:  # nothing changed: nothing to assign again
             again = rebuild_themes(session, batch_size=2)
         assert again.topics_changed == 0 and topics(sqlite_db) == expected
+        assert again.reused and again.themes == whole.themes  # not even re-clustered
+        with sqlite_db.session() as session:  # another sample: clustered again
+            resampled = rebuild_themes(session, batch_size=2, max_sample=20)
+        assert not resampled.reused
 
         store_comments(sqlite_db, [("gus", "The Android app keeps crashing on login.")], 21)
         with sqlite_db.session() as session:
@@ -28,7 +32,7 @@ def test_batched_assignment_equals_assigning_everything_at_once(sqlite_db: Datab
             assert load_catalogue(session).labels == catalogue.labels  # type: ignore[union-attr]
         assert topics(sqlite_db)[:21] == expected
         assert topics(sqlite_db)[21] == "Mobile experience"
-        assert batched.comments == 22
+        assert batched.comments == 22 and not batched.reused  # a new comment: rebuilt
     finally:
         use_theme_catalogue(None)
 

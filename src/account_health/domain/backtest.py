@@ -19,9 +19,6 @@ from datetime import date
 
 import numpy as np
 from pydantic import BaseModel
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from account_health.domain.config import EngineConfig
 from account_health.domain.health import COMPONENTS
@@ -74,6 +71,9 @@ class BacktestError(ValueError):
 
 
 def _auc(y: np.ndarray, scores: np.ndarray) -> float | None:
+    # scikit-learn is imported where it is used: ~100 MiB that engine runs never need
+    from sklearn.metrics import roc_auc_score
+
     if len(set(y.tolist())) < 2:
         return None
     return round(float(roc_auc_score(y, scores)), 3)
@@ -117,6 +117,9 @@ def evaluate(
 
 def fit_weights(observations: Sequence[Observation], config: EngineConfig) -> FitResult:
     """Fit the four component weights to the renewal history."""
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     cfg = config.backtest
     rows = [o for o in observations if all(name in o.components for name in COMPONENTS)]
     y = np.array([1 if o.retained else 0 for o in rows])

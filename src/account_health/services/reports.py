@@ -252,7 +252,7 @@ def run_engine(
     db: Database,
     as_of: date,
     config: EngineConfig | None = None,
-    batch_size: int = 500,
+    batch_size: int = 250,
     on_report: ReportHook | None = None,
     workers: int = 1,
 ) -> RunSummary:

@@ -8,6 +8,7 @@ not written at all: re-importing the same files changes nothing and costs little
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -240,6 +241,7 @@ class CommentAnalyser:
         self.analysed = 0  # distinct texts analysed now
         self.reused = 0  # distinct texts whose stored analysis was copied
         self.in_background = 0  # of `analysed`: by the background worker during the load
+        self.background_since: float | None = None  # perf_counter() of the first submission
         self.texts = 0  # texts (comments and concerns) stored
         self._cache: dict[str, _Analysed] = {}
         self._prefetcher: TextPrefetcher | None = None
@@ -269,6 +271,8 @@ class CommentAnalyser:
             queued, self._queued = self._queued, {}
             stored = self._stored_hashes(list(queued))
             self._prefetcher.submit({d: text for d, text in queued.items() if d not in stored})
+            if self.background_since is None:
+                self.background_since = time.perf_counter()
 
     def stop_prefetching(self) -> None:
         """The load is over: texts still queued, or in chunks the worker has not started,

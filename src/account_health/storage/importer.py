@@ -92,7 +92,8 @@ class ImportSummary:
     comments_total: int = 0  # texts (comments and concerns) whose analysis was stored
     seconds: float = 0.0
     load_seconds: float = 0.0
-    analysis_seconds: float = 0.0
+    analysis_seconds: float = 0.0  # the phase after the load
+    analysis_span_seconds: float = 0.0  # from the first text analysed in the background
 
     @property
     def changed(self) -> int:
@@ -205,8 +206,12 @@ def import_directory(db: Database, directory: Path, *, skip_invalid: bool = Fals
                     transaction.rollback()
                 else:
                     run.analyse_texts()
-                    summary.analysis_seconds = (time.perf_counter() - started
-                                                - summary.load_seconds)
+                    finished = time.perf_counter()
+                    summary.analysis_seconds = finished - started - summary.load_seconds
+                    background = run.analyser.background_since
+                    summary.analysis_span_seconds = (
+                        summary.analysis_seconds if background is None
+                        else finished - background)
         finally:
             run.close_rejects()
             run.analyser.close()

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from account_health.config import Settings, get_settings
 from account_health.storage.bulk import text_at
 from account_health.storage.tables import CommentAnalysisRow, FeedbackRow, LlmCacheRow
 from account_health.text import use_theme_catalogue
-from account_health.text.embedding import EMBEDDING_DIM
+from account_health.text.embedding import EMBEDDING_DIM, MODEL_NAME, model_directory
 from account_health.text.features import (
     HASHED_FEATURES,
     anchors_for,
@@ -32,13 +32,13 @@ from account_health.text.features import (
     feature_space,
 )
 from account_health.text.llm import LlmOptions, LlmProvider
-from account_health.text.themes import ThemeCatalogue, build_catalogue
+from account_health.text.themes import MAX_SAMPLE, ThemeCatalogue, build_catalogue
 
 CATALOGUE_TASK = "theme_catalogue"
 CATALOGUE_KEY = "portfolio"
-MAX_SAMPLE = 3000  # comments clustered per rebuild (agglomerative clustering is O(n^2))
 ASSIGN_BATCH = 20_000  # comments assigned (and their topics written) at a time
 ASSIGNED_THROUGH = "assigned_through"  # the last comment id the stored catalogue assigned
+FINGERPRINT = "comments"  # the comments it was built from (see `_fingerprint`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class ThemeRebuild:
     comments: int
     topics_changed: int
     seconds: float
+    reused: bool = False  # no comment changed since the stored catalogue was built: kept as is
 
 
 def rebuild_themes(
@@ -63,6 +64,15 @@ def rebuild_themes(
     anchor or previous theme names are named by the LLM.
     """
     started = time.perf_counter()
+    fingerprint = _fingerprint(session, seed, max_sample)
+    stored = session.get(LlmCacheRow, (CATALOGUE_KEY, CATALOGUE_TASK))
+    previous = load_catalogue(session)
+    if previous is not None and stored is not None and previous.features == _features_here() \
+            and (stored.result or {}).get(FINGERPRINT) == fingerprint:
+        # No comment added or re-analysed since that rebuild: it would come out the same.
+        use_theme_catalogue(previous)
+        return ThemeRebuild(previous.labels, fingerprint[0], 0, time.perf_counter() - started,
+                            reused=True)
     ids = list(session.scalars(select(CommentAnalysisRow.id).order_by(CommentAnalysisRow.id)))
     if not ids:
         return ThemeRebuild((), 0, 0, time.perf_counter() - started)
@@ -70,8 +80,6 @@ def rebuild_themes(
     sample = _rows(session, sample_ids)
     texts = [text_at(row.comment, row.concerns, row.position) for row in sample]
     vectors, features = _stored_vectors(session, sample, texts)
-    stored = session.get(LlmCacheRow, (CATALOGUE_KEY, CATALOGUE_TASK))
-    previous = load_catalogue(session)
     catalogue = build_catalogue(
         vectors, texts, [row.person_id for row in sample], features=features,
         anchors=anchors_for(features), previous=previous, seed=seed,
@@ -85,9 +93,24 @@ def rebuild_themes(
     changed = 0
     for start in range(0, len(pending), batch_size):
         changed += _assign_batch(session, catalogue, pending[start:start + batch_size])
-    save_catalogue(session, catalogue, assigned_through=ids[-1])
+    save_catalogue(session, catalogue, assigned_through=ids[-1],
+                   fingerprint=_fingerprint(session, seed, max_sample))
     use_theme_catalogue(catalogue)
     return ThemeRebuild(catalogue.labels, len(ids), changed, time.perf_counter() - started)
+
+
+def _fingerprint(session: Session, seed: int, max_sample: int) -> list[Any]:
+    """What a rebuild depends on: the comments (how many, the newest, the latest analysis)
+    and the sampling. As stored in JSON: a list."""
+    t = CommentAnalysisRow
+    count, newest, analysed = session.execute(
+        select(func.count(t.id), func.max(t.id), func.max(t.analyzed_at))).one()
+    return [count, newest, None if analysed is None else str(analysed), seed, max_sample]
+
+
+def _features_here() -> str:
+    """`feature_space()` without loading the model: whether it is installed."""
+    return MODEL_NAME if model_directory() is not None else HASHED_FEATURES
 
 
 def _rows(session: Session, ids: list[int]) -> list[Any]:
@@ -150,14 +173,16 @@ def activate_stored_catalogue(session: Session) -> ThemeCatalogue | None:
 
 
 def save_catalogue(session: Session, catalogue: ThemeCatalogue,
-                   assigned_through: int | None = None) -> None:
+                   assigned_through: int | None = None,
+                   fingerprint: list[Any] | None = None) -> None:
     row = session.get(LlmCacheRow, (CATALOGUE_KEY, CATALOGUE_TASK))
     if row is None:
         row = LlmCacheRow(content_hash=CATALOGUE_KEY, task=CATALOGUE_TASK)
         session.add(row)
     row.model = catalogue.features
     row.result = catalogue.to_json() | (
-        {ASSIGNED_THROUGH: assigned_through} if assigned_through is not None else {})
+        {ASSIGNED_THROUGH: assigned_through} if assigned_through is not None else {}) | (
+        {FINGERPRINT: fingerprint} if fingerprint is not None else {})
 
 
 def configured_llm(session: Session, settings: Settings | None = None) -> LlmProvider | None:
