@@ -3,6 +3,7 @@ run computed by worker processes, and comments embedded in the background during
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,12 @@ from sqlalchemy import select
 from account_health.config import SettingsError, load_settings
 from account_health.generator import generate_portfolio
 from account_health.processes import available_cores
-from account_health.services.reports import run_engine
+from account_health.services.batches import compute_batch
+from account_health.services.reports import load_engine_config, run_engine
 from account_health.storage.bulk import CommentAnalyser
 from account_health.storage.db import Database, open_database
 from account_health.storage.importer import import_directory
-from account_health.storage.tables import CommentAnalysisRow, HealthSnapshotRow
+from account_health.storage.tables import AccountRow, CommentAnalysisRow, HealthSnapshotRow
 
 AS_OF = date(2025, 6, 15)
 
@@ -51,11 +53,22 @@ def test_worker_processes_store_what_one_process_stores(db: Database, portfolio_
     assert theirs == ours  # every score and the whole stored report
 
 
+def test_reports_cross_processes_as_json_unchanged(db: Database, portfolio_dir: Path) -> None:
+    import_directory(db, portfolio_dir, progress=False)
+    with db.session() as session:
+        ids = list(session.scalars(select(AccountRow.id).order_by(AccountRow.id)))
+        batch = compute_batch(session, ids, AS_OF, load_engine_config())
+    received = pickle.loads(pickle.dumps(batch))  # as a worker's result arrives
+    assert received._reports is None  # only the JSON travelled
+    assert received.reports == batch.reports  # and reads back to equal reports
+    assert received.tally.rates() == batch.tally.rates()
+
+
 def test_engine_workers_setting_says_what_it_expects() -> None:
     assert load_settings(ENGINE_WORKERS="3").engine_workers == 3
     assert load_settings(ENGINE_WORKERS="0").engine_workers == 0  # one per core
     for bad in ("-1", "two", "65"):
-        with pytest.raises(SettingsError, match="ENGINE_WORKERS: .* expected 0 .* to 64"):
+        with pytest.raises(SettingsError, match=r"ENGINE_WORKERS: .* expected 0 .* to 64"):
             load_settings(ENGINE_WORKERS=bad)
 
 
@@ -83,7 +96,7 @@ def test_comments_embedded_while_loading_match_the_in_process_analysis(
 
     expected, found = _analysis(plain), _analysis(background)
     assert found.keys() == expected.keys()
-    for key, (digest, sentiment, signals, competitors, topic, analyzer) in expected.items():
+    for key, (digest, sentiment, signals, competitors, _topic, analyzer) in expected.items():
         other = found[key]
         assert (other[0], other[2], other[3], other[5]) == (digest, signals, competitors, analyzer)
         assert other[1] == pytest.approx(sentiment, abs=1e-4)  # 1 BLAS thread vs 2: last bits

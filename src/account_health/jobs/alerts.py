@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -180,6 +180,25 @@ class AlertCounts:
     unchanged: int = 0
 
 
+class ActiveAlert(NamedTuple):
+    """What deciding about an active alert needs; the row is loaded only to change it (a
+    steady run meets tens of thousands of active alerts and changes a few)."""
+
+    id: int
+    account_id: str
+    insight_key: str
+    type: str
+    severity: str
+
+
+def _active_alerts(session: Session, account_ids: list[str]) -> list[ActiveAlert]:
+    a = AlertRow
+    rows = session.execute(select(a.id, a.account_id, a.insight_key, a.type, a.severity)
+                           .where(a.account_id.in_(account_ids),
+                                  a.status.in_(ACTIVE_ALERT_STATUSES)))
+    return [ActiveAlert(*row) for row in rows]
+
+
 class AlertRaiser:
     """run_engine's `on_report` hook: insights → alerts and outbox messages, in the same
     transaction as the report's snapshot."""
@@ -188,7 +207,7 @@ class AlertRaiser:
         self.settings = settings
         self.now = now
         self.counts = AlertCounts()
-        self._active: dict[str, dict[str, AlertRow]] | None = None  # of the prepared batch
+        self._active: dict[str, dict[str, ActiveAlert]] | None = None  # of the prepared batch
         self._accounts: dict[str, AccountRow] = {}
 
     def prepare(self, session: Session, account_ids: Sequence[str]) -> None:
@@ -196,8 +215,7 @@ class AlertRaiser:
         (run_engine calls this before the batch's reports)."""
         ids = list(account_ids)
         self._active = {account_id: {} for account_id in ids}
-        for alert in session.scalars(select(AlertRow).where(
-                AlertRow.account_id.in_(ids), AlertRow.status.in_(ACTIVE_ALERT_STATUSES))):
+        for alert in _active_alerts(session, ids):
             self._active[alert.account_id][alert.insight_key] = alert
         self._accounts = {row.id: row for row in session.scalars(
             select(AccountRow).where(AccountRow.id.in_(ids)))}
@@ -208,17 +226,17 @@ class AlertRaiser:
         if self._active is not None and account_id in self._active:
             active = self._active[account_id]
         else:
-            active = {a.insight_key: a for a in session.scalars(select(AlertRow).where(
-                AlertRow.account_id == account_id, AlertRow.status.in_(ACTIVE_ALERT_STATUSES)))}
+            active = {a.insight_key: a for a in _active_alerts(session, [account_id])}
         if not candidates and not active:
             return
         account = self._accounts.get(account_id) or session.get(AccountRow, account_id)
         assert account is not None
         for candidate in candidates:
-            alert = active.get(candidate.key)
-            if alert is None:
+            known = active.get(candidate.key)
+            if known is None:
                 self._raise(session, candidate, account, report)
-            elif worse(candidate.severity, alert.severity):
+            elif worse(candidate.severity, known.severity):
+                alert = session.get_one(AlertRow, known.id)
                 alert.severity = candidate.severity
                 alert.evidence = [e.model_dump(mode="json") for e in candidate.evidence]
                 alert.as_of, alert.updated_at = report.as_of.isoformat(), self.now
@@ -227,8 +245,9 @@ class AlertRaiser:
             else:
                 self.counts.unchanged += 1
         current = {c.key for c in candidates}
-        for key, alert in active.items():
-            if key not in current and alert.type != TIER_CHANGE:
+        for key, known in active.items():
+            if key not in current and known.type != TIER_CHANGE:
+                alert = session.get_one(AlertRow, known.id)
                 alert.status, alert.updated_at = RESOLVED, self.now
                 queue_update(session, alert, account, self.settings, self.now, "resolved")
                 self.counts.resolved += 1

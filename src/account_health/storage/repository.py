@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import JSON, Text, and_, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from account_health.domain.models import (
@@ -167,7 +167,7 @@ def _feedback_of(session: Session, ids: list[str], end: datetime,
                  ) -> dict[str, list[Feedback]]:
     """Responses grouped by account, oldest first, with their stored text analysis."""
     f = FeedbackRow.__table__.c
-    query = (select(*(f[name] for name in _FEEDBACK_COLUMNS))
+    query = (select(*(_as_text(f[name]) for name in _FEEDBACK_COLUMNS))
              .where(f.account_id.in_(ids), f.submitted_at <= end)
              .order_by(f.account_id, f.submitted_at, f.id))  # the index's order
     groups: dict[str, list[Feedback]] = defaultdict(list)
@@ -279,7 +279,7 @@ def _usage_of(session: Session, ids: list[str], as_of: date, since: date | None 
     from that week on, plus the two kinds of older row a report still reads (see
     `usage_window_start`): each account's first week, and each person's last week with a
     new feature adopted. Three queries that each use the (account, week) key: one query
-    with an OR of the three conditions costs SQLite half as much again."""
+    with an OR of the three conditions costs half as much again."""
     u = UsageWeekRow
     columns = (u.account_id, u.person_id, u.week, u.logins, u.features_used,
                u.new_features_adopted)
@@ -287,8 +287,12 @@ def _usage_of(session: Session, ids: list[str], as_of: date, since: date | None 
     if since is None:
         rows = _raw_rows(session, select(*columns).where(*scope))
     else:
-        first = (select(u.account_id.label("account"), func.min(u.week).label("week"))
-                 .where(*scope).group_by(u.account_id).subquery())
+        # min() per account as a scalar subquery: an index lookup each, on both databases
+        # (PostgreSQL aggregates every row of the account for a GROUP BY)
+        first_week = select(func.min(u.week)).where(u.account_id == AccountRow.id)
+        first = (select(AccountRow.id.label("account"),
+                        first_week.scalar_subquery().label("week"))
+                 .where(AccountRow.id.in_(ids)).subquery())
         adopted = (select(u.account_id.label("account"), u.person_id.label("person"),
                           func.max(u.week).label("week"))
                    .where(*scope, u.week < since, u.new_features_adopted > 0)
@@ -315,7 +319,8 @@ def _analysis_for(session: Session, ids: list[str], end: datetime
                   ) -> dict[str, tuple[CommentAnalysis, ...]]:
     t = CommentAnalysisRow
     query = (
-        select(t.feedback_id, t.position, t.sentiment, t.signals, t.competitors, t.topic)
+        select(t.feedback_id, t.position, t.sentiment, _as_text(t.signals),
+               _as_text(t.competitors), t.topic)
         .join(FeedbackRow, FeedbackRow.id == t.feedback_id)
         .where(FeedbackRow.account_id.in_(ids), FeedbackRow.submitted_at <= end)
         .order_by(t.feedback_id, t.position)
@@ -327,6 +332,11 @@ def _analysis_for(session: Session, ids: list[str], end: datetime
             sentiment=sentiment, signals=_names(signals), competitors=_names(competitors),
             topic=topic))
     return {key: tuple(value) for key, value in found.items()}
+
+
+def _as_text(column: Any) -> Any:
+    """JSON columns read as their text: psycopg would parse every value, most are "[]"."""
+    return cast(column, Text).label(column.key) if isinstance(column.type, JSON) else column
 
 
 _NO_NAMES: frozenset[str] = frozenset()
