@@ -82,10 +82,12 @@ def socket() -> None:
     require_socket_settings(settings)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from account_health.slack.app import create_app
+    from account_health.slack.app import create_app, freeze_startup_objects
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    SocketModeHandler(_connected(create_app, settings), settings.slack_app_token).start()
+    app = _connected(create_app, settings)
+    freeze_startup_objects()
+    SocketModeHandler(app, settings.slack_app_token).start()
 
 
 def register(app: typer.Typer) -> None:

@@ -40,9 +40,10 @@ class BatchReports:
     """One batch's reports, in account order, with each account's previous snapshot and the
     batch's share of the portfolio's response-rate counts.
 
-    The reports travel between processes as their JSON (what the snapshots store anyway):
-    pydantic reads it back several times faster than pickle rebuilds the models, and the
-    round trip gives equal reports (a test checks it)."""
+    The reports travel between processes as their JSON, which the snapshots store anyway:
+    pickling the models as well cost the workers time, and pydantic reads the JSON back
+    faster than pickle rebuilds them (0.29 s against 0.37 s for 500 reports), into equal
+    reports (a test checks it). A pooled run of 10,000 accounts went from 35 s to 25 s."""
 
     reports_json: list[str]
     previous: dict[str, SnapshotRecord]
