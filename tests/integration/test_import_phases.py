@@ -111,7 +111,11 @@ def test_fast_loading_equals_the_orm_rows(db: Database, tmp_path: Path) -> None:
     what the ORM reads."""
     from account_health.domain.models import UsageWeek
     from account_health.generator.portfolio import generate_portfolio
-    from account_health.storage.repository import _feedback, iter_account_data
+    from account_health.storage.repository import (
+        _feedback,
+        _feedback_query,
+        iter_account_data,
+    )
     from account_health.storage.tables import UsageWeekRow
 
     day = date(2025, 6, 30)
@@ -131,7 +135,7 @@ def test_fast_loading_equals_the_orm_rows(db: Database, tmp_path: Path) -> None:
             for feedback in data.feedback:
                 row = session.get(FeedbackRow, feedback.id)
                 assert row is not None
-                core = session.execute(select(FeedbackRow.__table__)
+                core = session.execute(_feedback_query()  # SQLAlchemy's typed row, bound id
                                        .where(FeedbackRow.id == feedback.id)).one()
                 assert feedback == _feedback(core, feedback.analysis)  # the row-by-row path
                 assert feedback.submitted_at.tzinfo is not None

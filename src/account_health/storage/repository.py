@@ -167,23 +167,34 @@ def _feedback_of(session: Session, ids: list[str], end: datetime,
                  ) -> dict[str, list[Feedback]]:
     """Responses grouped by account, oldest first, with their stored text analysis."""
     f = FeedbackRow.__table__.c
-    query = (select(*(_as_text(f[name]) for name in _FEEDBACK_COLUMNS))
-             .where(f.account_id.in_(ids), f.submitted_at <= end)
+    query = (_feedback_query().where(f.account_id.in_(ids), f.submitted_at <= end)
              .order_by(f.account_id, f.submitted_at, f.id))  # the index's order
     groups: dict[str, list[Feedback]] = defaultdict(list)
-    for (feedback_id, account_id, kind, submitted_at, person_id, role, score, satisfaction,
-         value, renewal, expansion, comment, concerns) in _raw_rows(session, query):
-        groups[account_id].append(Feedback(
-            id=feedback_id, account_id=account_id, kind=_FEEDBACK_KINDS[kind],
-            submitted_at=_utc(submitted_at), person_id=person_id,
-            role=_ROLES[role] if role else None, score=score,
-            overall_satisfaction=satisfaction, value_realization=value,
-            renewal_likelihood=renewal,
-            expansion_interest=_EXPANSION[expansion] if expansion else None,
-            comment=comment, concerns=_stored_list(concerns),
-            analysis=analysis.get(feedback_id, ()),
-        ))
+    for values in _raw_rows(session, query):
+        feedback = _feedback(values, analysis.get(values[0], ()))
+        groups[feedback.account_id].append(feedback)
     return groups
+
+
+def _feedback_query() -> Any:
+    """The columns `_feedback` reads, in its order."""
+    f = FeedbackRow.__table__.c
+    return select(*(_as_text(f[name]) for name in _FEEDBACK_COLUMNS))
+
+
+def _feedback(values: Sequence[Any], analysis: tuple[CommentAnalysis, ...]) -> Feedback:
+    """A stored response (the columns of `_feedback_query`) as the engine reads it."""
+    (feedback_id, account_id, kind, submitted_at, person_id, role, score, satisfaction, value,
+     renewal, expansion, comment, concerns) = values
+    return Feedback(
+        id=feedback_id, account_id=account_id, kind=_FEEDBACK_KINDS[kind],
+        submitted_at=_utc(submitted_at), person_id=person_id,
+        role=_ROLES[role] if role else None, score=score,
+        overall_satisfaction=satisfaction, value_realization=value,
+        renewal_likelihood=renewal,
+        expansion_interest=_EXPANSION[expansion] if expansion else None,
+        comment=comment, concerns=_stored_list(concerns), analysis=analysis,
+    )
 
 
 def _people_of(session: Session, ids: list[str], end: datetime) -> dict[str, list[Person]]:
@@ -343,14 +354,13 @@ _NO_NAMES: frozenset[str] = frozenset()
 
 
 def _names(stored: Any) -> frozenset[str]:
-    """A JSON list of names as stored (text on SQLite, already parsed by psycopg)."""
-    if stored is None or stored == "[]":
-        return _NO_NAMES
-    return frozenset(json.loads(stored) if isinstance(stored, str) else stored)
+    """A stored JSON list of names as a set (the empty one shared: most are empty)."""
+    names = _stored_list(stored)
+    return frozenset(names) if names else _NO_NAMES
 
 
 def _stored_list(stored: Any) -> tuple[Any, ...]:
-    """A JSON list as stored (text on SQLite, already parsed by psycopg) as a tuple."""
+    """A stored JSON list (its text, or already parsed by the driver) as a tuple."""
     if stored is None or stored == "[]":
         return ()
     return tuple((json.loads(stored) if isinstance(stored, str) else stored) or ())
@@ -373,11 +383,9 @@ def save_feedback(session: Session, record: Mapping[str, Any]) -> tuple[Feedback
         row["role"] = person.role if person is not None else None
     session.flush()
     connection = session.connection()
-    counts, written = TableWriter(connection, FeedbackRow.__table__).write([row])
+    counts, _ = TableWriter(connection, FeedbackRow.__table__).write([row])
     analysis = CommentAnalyser(connection).update([row])[row["id"]]
-    stored = session.execute(
-        select(FeedbackRow.__table__).where(FeedbackRow.id == row["id"])).one()
-    del written
+    stored = session.execute(_feedback_query().where(FeedbackRow.id == row["id"])).one()
     return _feedback(stored, tuple(analysis)), counts.inserted == 1
 
 
@@ -470,17 +478,4 @@ def _account(row: Any) -> Account:
         id=row.id, name=row.name, arr=row.arr, contract_value=row.contract_value,
         users_licensed=row.users_licensed, renewal_date=row.renewal_date, segment=row.segment,
         csm=row.csm, channel=row.channel,
-    )
-
-
-def _feedback(row: Any, analysis: tuple[CommentAnalysis, ...]) -> Feedback:
-    return Feedback(
-        id=row.id, account_id=row.account_id, kind=_FEEDBACK_KINDS[row.kind],
-        submitted_at=row.submitted_at, person_id=row.person_id,
-        role=_ROLES[row.role] if row.role else None, score=row.score,
-        overall_satisfaction=row.overall_satisfaction, value_realization=row.value_realization,
-        renewal_likelihood=row.renewal_likelihood,
-        expansion_interest=ExpansionInterest(row.expansion_interest)
-        if row.expansion_interest else None,
-        comment=row.comment, concerns=_stored_list(row.concerns), analysis=analysis,
     )
