@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -141,6 +141,7 @@ class TableWriter:
         return statement.on_conflict_do_update(index_elements=self.keys, set_=updates)
 
 
+HASHES_PER_LOOKUP = 500  # content hashes per IN (well under SQLite's parameter limit)
 ACCOUNTS_PER_LOOKUP = 20  # above this many accounts in a batch, look rows up by their keys
 COPY_MIN_ROWS = 500  # PostgreSQL: batches at least this large are written through COPY
 
@@ -247,7 +248,7 @@ class CommentAnalyser:
         self._prefetcher: TextPrefetcher | None = None
         self._queued: dict[str, str] = {}  # texts waiting to go to the prefetcher
 
-    def start_prefetching(self, cores: int | None = None) -> None:
+    def start_prefetching(self) -> None:
         """Analyse the texts given to `prefetch` in a background process from now on (an
         import, when a second core is free for it), using the active theme catalogue. Not
         with an LLM: its answers are cached inside the caller's transaction."""
@@ -255,7 +256,7 @@ class CommentAnalyser:
         from account_health.storage.text_prefetch import TextPrefetcher
         from account_health.text import active_theme_catalogue
 
-        if self.llm is None and (cores or available_cores()) > 1:
+        if self.llm is None and available_cores() > 1:
             self._prefetcher = TextPrefetcher(active_theme_catalogue())
 
     def prefetch(self, feedback_rows: Iterable[Row]) -> None:
@@ -354,29 +355,26 @@ class CommentAnalyser:
         return results
 
     def _stored_hashes(self, digests: list[str]) -> set[str]:
-        t = self.table.c
-        found: set[str] = set()
-        for start in range(0, len(digests), 500):
-            found.update(self.connection.scalars(
-                select(t.content_hash).distinct()
-                .where(t.content_hash.in_(digests[start:start + 500]))))
-        return found
+        """Which of these texts have an analysis stored already."""
+        query = select(self.table.c.content_hash).distinct()
+        return {row.content_hash for row in self._by_hash(query, digests)}
 
     def _stored_by_hash(self, digests: list[str]) -> dict[str, _Analysed]:
         """Analyses already stored for these texts (for other responses): copied, not redone."""
-        if not digests:
-            return {}
         t = self.table.c
         found: dict[str, _Analysed] = {}
-        for start in range(0, len(digests), 500):
-            rows = self.connection.execute(
-                select(t.content_hash, t.sentiment, t.signals, t.competitors, t.topic,
+        query = select(t.content_hash, t.sentiment, t.signals, t.competitors, t.topic,
                        t.embedding, t.analyzer)
-                .where(t.content_hash.in_(digests[start:start + 500])))
-            for row in rows:
-                found.setdefault(row.content_hash,
-                                 _Analysed(analysis_from_row(row), row.embedding, row.analyzer))
+        for row in self._by_hash(query, digests):
+            found.setdefault(row.content_hash,
+                             _Analysed(analysis_from_row(row), row.embedding, row.analyzer))
         return found
+
+    def _by_hash(self, query: Any, digests: list[str]) -> Iterator[Any]:
+        """`query`'s rows for these texts, a few hundred hashes at a time."""
+        for start in range(0, len(digests), HASHES_PER_LOOKUP):
+            yield from self.connection.execute(query.where(
+                self.table.c.content_hash.in_(digests[start:start + HASHES_PER_LOOKUP])))
 
     def _row(self, feedback_id: str, position: int, digest: str, result: _Analysed,
              now: datetime) -> Row:

@@ -47,7 +47,7 @@ class TextPrefetcher:
             return
         self._submitted += 1
         key = self._submitted
-        self._chunks[key] = _Chunk(future, list(fresh), len(fresh))
+        self._chunks[key] = _Chunk(future, list(fresh))
         self._chunk_of.update(dict.fromkeys(fresh, key))
 
     def stop_waiting(self) -> None:
@@ -91,10 +91,10 @@ class TextPrefetcher:
 class _Chunk:
     """One submission: its texts' digests, and their results once the worker is done."""
 
-    def __init__(self, future: Future[list[_Analysed]], digests: list[str], left: int) -> None:
+    def __init__(self, future: Future[list[_Analysed]], digests: list[str]) -> None:
         self.future = future
         self.digests = digests
-        self.left = left  # results not handed over yet
+        self.left = len(digests)  # results not handed over yet
         self._results: dict[str, _Analysed] | None = None
         self._failed = False
 

@@ -93,8 +93,8 @@ def rebuild_themes(
     changed = 0
     for start in range(0, len(pending), batch_size):
         changed += _assign_batch(session, catalogue, pending[start:start + batch_size])
-    save_catalogue(session, catalogue, assigned_through=ids[-1],
-                   fingerprint=_fingerprint(session, seed, max_sample))
+    # topics and missing vectors were written, neither of which the fingerprint reads
+    save_catalogue(session, catalogue, assigned_through=ids[-1], fingerprint=fingerprint)
     use_theme_catalogue(catalogue)
     return ThemeRebuild(catalogue.labels, len(ids), changed, time.perf_counter() - started)
 
