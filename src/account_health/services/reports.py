@@ -33,14 +33,13 @@ from account_health.domain.engine import build_report
 from account_health.domain.models import Account
 from account_health.domain.portfolio import PortfolioMetrics, ResponseRateTally, portfolio_metrics
 from account_health.domain.report import Report
-from account_health.services.batches import computed_batches
+from account_health.services.batches import compute_batch, computed_batches
 from account_health.storage.db import Database
 from account_health.storage.repository import (
     SnapshotRecord,
     get_account,
     iter_account_data,
     latest_snapshot,
-    latest_snapshots,
     list_accounts,
     load_account_data,
     save_snapshots,
@@ -217,12 +216,8 @@ def dashboard(
 ) -> list[DashboardRow]:
     """The top N accounts by ARR, each computed as of the day (seed: Health Dashboard)."""
     config = config or load_engine_config()
-    rows = []
-    ids = top_accounts_by_arr(session, top)
-    previous_of = latest_snapshots(session, ids, before=as_of)
-    for data in iter_account_data(session, as_of, ids):
-        previous = previous_of.get(data.account.id)
-        rows.append(dashboard_row(build_report(data, as_of, config, previous), config))
+    batch = compute_batch(session, top_accounts_by_arr(session, top), as_of, config)
+    rows = [dashboard_row(report, config) for report in batch.reports]
     rows.sort(key=lambda r: (-r.arr, r.id))
     return rows
 
