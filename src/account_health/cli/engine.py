@@ -90,7 +90,7 @@ def _change(value: float | None) -> str:
 
 def render_report(report: Report, out: Console) -> None:
     h = report.health
-    renewal = report.account.renewal_date.isoformat() if report.account.renewal_date else "n/a"
+    renewal = day(report.account.renewal_date, NA)
     title = Text.assemble(
         (report.account.name, "bold"),
         f"  ({report.account.id})  ARR {money(report.account.arr)}"
@@ -143,7 +143,7 @@ def _role_table(report: Report) -> Table:
     for row in report.roles:
         table.add_row(ROLE_TITLES.get(row.role, row.role), str(row.users), str(row.responded),
                       "" if row.avg_nps is None else f"{row.avg_nps:g}", TREND_ARROWS[row.trend])
-    weighted = "n/a" if s.weighted_average is None else f"{s.weighted_average:.1f}"
+    weighted = NA if s.weighted_average is None else f"{s.weighted_average:.1f}"
     caption = [f"Weighted Account NPS: {weighted} (threshold: 7.0)"]
     caption += [f"Risk Signal: {sig.name}" for sig in report.signals
                 if sig.key.startswith("churn_risk:role_declining")]
@@ -155,8 +155,8 @@ def _role_table(report: Report) -> Table:
 def _sentiment_line(report: Report) -> str:
     s = report.sentiment
 
-    nps = "n/a" if s.nps is None else f"{s.nps:+.0f}"
-    raw = "n/a" if s.raw_average is None else f"{s.raw_average:.1f}"
+    nps = NA if s.nps is None else f"{s.nps:+.0f}"
+    raw = NA if s.raw_average is None else f"{s.raw_average:.1f}"
     line = (f"Sentiment: raw average {raw}/10, classic NPS {nps}, "
             f"{s.respondent_count} respondents, "
             f"coverage {percent(s.coverage_rate, NA)} (target 30%), decision-maker coverage "
@@ -269,7 +269,7 @@ def backtest_command(
 
 
 def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+    return NA if value is None else f"{value:.3f}"
 
 
 def render_backtest(result: BacktestResult, fitted: FitResult | None, out: Console) -> None:
